@@ -1,0 +1,46 @@
+# The course's commands. The first two are the ones the README starts with:
+#   make course   set up the virtual environment (once) and open the course in JupyterLab
+#   make test     run the whole test suite: helpers' unit tests and every notebook under nbval
+# Everything is installed into ./.venv from requirements.lock (exact versions, with hashes).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+LOCK   := requirements.lock
+# JupyterLab refuses to start as root unless told; containers and CI often run as root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+.PHONY: course setup test lock verify-data notebooks clean
+
+course: setup
+	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: $(LOCK) pyproject.toml
+	@$(PYTHON) -c 'import sys; v = sys.version_info; sys.exit(0 if v[:2] == (3, 11) else f"The course needs Python 3.11; {sys.executable} is {v[0]}.{v[1]}. Run: make PYTHON=python3.11 ...")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+test: setup
+	$(BIN)/python -m pytest
+
+# Re-execute every notebook from a fresh kernel and store its outputs (see docs/making_a_chapter.md).
+notebooks: setup
+	$(BIN)/python -m helpers.notebooks execute notebooks/*.ipynb
+
+verify-data: setup
+	$(BIN)/python -m helpers.data verify
+
+# Refresh requirements.lock from the ranges in pyproject.toml (needs the network; review the diff).
+lock:
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --disable-pip-version-check "pip-tools==7.6.2"
+	.venv-lock/bin/pip-compile --quiet --extra course --strip-extras --generate-hashes --allow-unsafe \
+	    --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
+	rm -rf .venv-lock
+
+clean:
+	rm -rf $(VENV) .venv-lock .pytest_cache

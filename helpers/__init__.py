@@ -1,0 +1,62 @@
+"""Helpers for the course *The mathematics and engineering behind large AI models*.
+
+Every notebook starts with::
+
+    import helpers
+    helpers.setup()            # seeds Python, NumPy and TensorFlow; quiet logs; plot style
+
+The package is a small library, one module per idea:
+
+- :mod:`helpers.course`   -- :func:`setup`, the course-wide seed, the environment report,
+  and the chapter list that the README and notebook 00 show;
+- :mod:`helpers.data`     -- loaders for the bundled datasets, each verified by SHA-256;
+- :mod:`helpers.checks`   -- the exercise-feedback machinery ("your gradient is off by a factor of N");
+- :mod:`helpers.exercises` -- the checks for each chapter's exercises;
+- :mod:`helpers.plotting` -- the course's plot style;
+- :mod:`helpers.notebooks` -- executing and checking the course notebooks (used by the tests).
+
+``import helpers`` is fast and never imports TensorFlow: submodules load on first use,
+and only the functions that need TensorFlow import it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_SUBMODULES = {"checks", "course", "data", "exercises", "notebooks", "plotting"}
+_COURSE_NAMES = {"setup", "get_seed", "DEFAULT_SEED", "environment", "print_environment"}
+
+__all__ = [
+    "DEFAULT_SEED",
+    "__version__",
+    "checks",
+    "course",
+    "data",
+    "environment",
+    "exercises",
+    "get_seed",
+    "notebooks",
+    "plotting",
+    "print_environment",
+    "setup",
+]
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from . import checks, course, data, exercises, notebooks, plotting
+    from .course import DEFAULT_SEED, environment, get_seed, print_environment, setup
+
+
+def __getattr__(name: str) -> Any:
+    """Load submodules and the names of :mod:`helpers.course` on first use (PEP 562)."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in _COURSE_NAMES:
+        return getattr(importlib.import_module(f"{__name__}.course"), name)
+    raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,205 @@
+"""Execute the course notebooks and check that they are stored the way readers and nbval need.
+
+From the shell::
+
+    python -m helpers.notebooks execute notebooks/03_neurons_and_activations.ipynb
+    python -m helpers.notebooks execute notebooks/*.ipynb      # what `make notebooks` runs
+    python -m helpers.notebooks check notebooks/*.ipynb        # hygiene only, no execution
+
+``execute`` runs each notebook top to bottom in a fresh kernel of *this* Python environment,
+exactly as the test suite's nbval run does (same kernel, ``PYTHONHASHSEED=0``, the default
+seed, TensorFlow's C++ log lines not captured), and stores the outputs. ``check`` reports
+what :func:`problems` finds. See ``docs/making_a_chapter.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["execute", "problems", "kernel_environment", "SOLUTION_TAG"]
+
+SOLUTION_TAG = "solution"
+"""Cells with this tag hold an exercise's solution; student copies replace them with a stub."""
+
+# Paths that only exist on one machine must never appear in a stored output.
+_MACHINE_PATH = re.compile(r"(/root/|/home/[^/\s]+/|/Users/[^/\s]+/|/tmp/|/private/var/|[A-Z]:\\\\Users\\\\)")
+_EXERCISE_HEADING = re.compile(r"^#{2,4} Exercise (\d+\.\d+)", re.M)
+_CHECK_CALL = re.compile(r"\bch\d\d\.check_\w+\(")
+_TITLE = re.compile(r"^# (\d\d|Glossary)\b.*[\u4e00-\u9fff]", re.M)
+
+
+def kernel_environment() -> dict[str, str]:
+    """The environment for a notebook kernel: this process's, made reproducible.
+
+    ``PYTHONHASHSEED=0`` fixes the iteration order of sets of strings, and ``COURSE_SEED`` is
+    removed so that stored outputs always come from the default seed.
+    """
+    env = dict(os.environ)
+    env["PYTHONHASHSEED"] = "0"
+    env.pop("COURSE_SEED", None)
+    return env
+
+
+def _kernel_manager() -> Any:
+    """A kernel manager for a python kernel of the current environment (as nbval's --nbval-current-env)."""
+    import ipykernel.kernelspec
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.manager import KernelManager
+
+    class CurrentEnvKernelSpecs(KernelSpecManager):
+        def get_kernel_spec(self, kernel_name: str) -> Any:
+            return self.kernel_spec_class(
+                resource_dir=ipykernel.kernelspec.RESOURCES, **ipykernel.kernelspec.get_kernel_dict()
+            )
+
+    return KernelManager(kernel_name="python3", kernel_spec_manager=CurrentEnvKernelSpecs())
+
+
+def execute(path: str | Path, *, timeout: int = 600) -> float:
+    """Run notebook ``path`` from a fresh kernel, top to bottom, and store its outputs.
+
+    The kernel does not capture what C++ libraries write straight to the process's stderr
+    (TensorFlow's start-up lines); nbval does not see them either, so stored outputs match
+    what the test suite reproduces.
+
+    Parameters
+    ----------
+    path:
+        The ``.ipynb`` file; it is overwritten with the executed notebook.
+    timeout:
+        Seconds one cell may run before execution is abandoned.
+
+    Returns
+    -------
+    float
+        The wall-clock seconds the execution took (kernel start included).
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    path = Path(path)
+    if path.suffix != ".ipynb" or not path.is_file():
+        raise ValueError(f"`path` must be an existing .ipynb file, got {str(path)!r}.")
+    if not isinstance(timeout, int) or timeout <= 0:
+        raise ValueError(f"`timeout` must be a positive number of seconds, got {timeout!r}.")
+
+    notebook = nbformat.read(path, as_version=4)
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+            cell.metadata.pop("execution", None)
+    client = NotebookClient(
+        notebook,
+        timeout=timeout,
+        kernel_name="python3",
+        km=_kernel_manager(),
+        resources={"metadata": {"path": str(path.parent)}},
+        record_timing=False,
+        extra_arguments=["--IPKernelApp.capture_fd_output=False"],
+    )
+    saved_env = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(kernel_environment())  # the kernel inherits this process's environment
+    start = time.perf_counter()
+    try:
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+    seconds = time.perf_counter() - start
+    notebook.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    nbformat.write(notebook, path)
+    return seconds
+
+
+def problems(path: str | Path) -> list[str]:
+    """List what is wrong with how notebook ``path`` is stored (an empty list: nothing).
+
+    A notebook must be stored as one fresh top-to-bottom run (execution counts 1, 2, 3, ...
+    for every non-empty code cell), with no error output, nothing on stderr, no path that
+    exists on one machine only, a title ``# NN English title (中文)``, a first code cell that
+    calls ``helpers.setup(``, and for every ``### Exercise N.M`` heading a solution cell
+    tagged ``solution`` followed by a cell that calls its check, ``chNN.check_...(...)`` from
+    :mod:`helpers.exercises`.
+    """
+    import nbformat
+
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    found: list[str] = []
+    try:
+        nbformat.validate(notebook)
+    except nbformat.ValidationError as error:
+        found.append(f"not a valid notebook: {error.message}")
+
+    code = [c for c in notebook.cells if c.cell_type == "code" and c.source.strip()]
+    counts = [c.execution_count for c in code]
+    if counts != list(range(1, len(code) + 1)):
+        found.append(f"not stored as one fresh run: execution counts {counts} (run `make notebooks`)")
+    if any(c.cell_type == "code" and not c.source.strip() for c in notebook.cells):
+        found.append("has an empty code cell")
+    for index, cell in enumerate(notebook.cells):
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                found.append(f"cell {index}: stored error output {output.ename}")
+            if output.output_type == "stream" and output.name == "stderr":
+                found.append(f"cell {index}: stored stderr output {output.text[:60]!r}")
+            text = json.dumps(output.get("text", "")) + json.dumps(output.get("data", {}).get("text/plain", ""))
+            match = _MACHINE_PATH.search(text)
+            if match:
+                found.append(f"cell {index}: a machine-specific path in an output ({match.group(0)})")
+        tags = cell.metadata.get("tags", [])
+        if SOLUTION_TAG in tags and cell.cell_type != "code":
+            found.append(f"cell {index}: tagged {SOLUTION_TAG!r} but is not a code cell")
+
+    if notebook.metadata.get("kernelspec", {}).get("name") != "python3":
+        found.append("kernelspec is not python3")
+    if not notebook.cells or notebook.cells[0].cell_type != "markdown" or not _TITLE.search(notebook.cells[0].source):
+        found.append("first cell is not a title '# NN English title (中文 title)'")
+    if code and "helpers.setup(" not in code[0].source:
+        found.append("first code cell does not call helpers.setup(")
+
+    # Every exercise: heading, then a solution cell, then a check cell, before the next heading.
+    for position, cell in enumerate(notebook.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for number in _EXERCISE_HEADING.findall(cell.source):
+            following = []
+            for later in notebook.cells[position + 1 :]:
+                if later.cell_type == "markdown" and _EXERCISE_HEADING.search(later.source):
+                    break
+                following.append(later)
+            solution = [i for i, c in enumerate(following) if SOLUTION_TAG in c.metadata.get("tags", [])]
+            checks = [i for i, c in enumerate(following) if c.cell_type == "code" and _CHECK_CALL.search(c.source)]
+            if not solution:
+                found.append(f"exercise {number}: no code cell tagged {SOLUTION_TAG!r}")
+            elif not checks or checks[-1] < solution[0]:
+                found.append(f"exercise {number}: no check (chNN.check_...(...)) after its solution cell")
+    return found
+
+
+def _main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m helpers.notebooks", description=__doc__.split("\n")[0])
+    parser.add_argument("command", choices=["execute", "check"])
+    parser.add_argument("paths", nargs="+", type=Path)
+    parser.add_argument("--timeout", type=int, default=600, help="seconds per cell (execute)")
+    args = parser.parse_args(argv)
+    status = 0
+    for path in args.paths:
+        if args.command == "execute":
+            print(f"{path}: executed in {execute(path, timeout=args.timeout):.1f} s", flush=True)
+        for problem in problems(path):
+            print(f"{path}: {problem}")
+            status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(_main())
