@@ -82,23 +82,32 @@ def _fmt(x: float) -> str:
 def diagnose(name: str, got: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 1e-9) -> str | None:
     """Explain how ``got`` differs from ``expected``, or return ``None`` if they agree.
 
-    Agreement means ``np.allclose(got, expected, rtol=rtol, atol=atol)`` with equal shapes.
+    Agreement means ``np.allclose(got, expected, rtol=rtol, atol=atol, equal_nan=True)`` with
+    equal shapes. The diagnoses, in the order they are tried: nothing returned (``None``), not a
+    number, wrong shape (transposed? reshaped?), NaN or infinity, wrong sign, a constant factor,
+    a constant offset, and otherwise the count of wrong entries and the worst one. A transposed
+    *square* matrix cannot be told from a wrong one: give exercises non-square test shapes.
 
     >>> print(diagnose("grad_b", [2.0, 4.0], [1.0, 2.0]))  # doctest: +ELLIPSIS
     `grad_b` is off by a factor of 2: every entry is 2 × the right value (a missing or extra 1/N, ...
     >>> diagnose("grad_b", [1.0, 2.0], [1.0, 2.0]) is None
     True
     """
+    if got is None:
+        return f"`{name}` is None: did the function forget to `return` its result?"
     exp = np.asarray(expected, dtype=float)
     try:
         arr = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
         return f"`{name}` should be a number or an array of numbers, got {type(got).__name__}: {got!r}."
 
+    def close(a: np.ndarray, b: np.ndarray) -> bool:
+        return bool(np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True))
+
     if arr.shape != exp.shape:
-        if arr.ndim == 2 and arr.T.shape == exp.shape and np.allclose(arr.T, exp, rtol=rtol, atol=atol):
+        if arr.ndim == 2 and arr.T.shape == exp.shape and close(arr.T, exp):
             return f"`{name}` is transposed: it has shape {arr.shape}, expected {exp.shape}."
-        if arr.size == exp.size and np.allclose(arr.reshape(exp.shape), exp, rtol=rtol, atol=atol):
+        if arr.size == exp.size and close(arr.reshape(exp.shape), exp):
             return (
                 f"`{name}` has the right numbers but shape {arr.shape}; expected {exp.shape}. "
                 f"Check keepdims= or a reshape."
@@ -110,34 +119,56 @@ def diagnose(name: str, got: Any, expected: Any, *, rtol: float = 1e-6, atol: fl
         where = tuple(int(i) for i in np.argwhere(bad)[0])
         return f"`{name}` contains NaN or infinity (first at index {where}); look for log(0), 0/0 or overflow."
 
-    if np.allclose(arr, exp, rtol=rtol, atol=atol):
+    if close(arr, exp):
         return None
-    if np.allclose(arr, -exp, rtol=rtol, atol=atol):
+    if close(arr, -exp):
         return f"`{name}` has the wrong sign: it is −1 × the right value."
 
-    nonzero = np.abs(exp) > max(atol, 1e-12)
-    if nonzero.any() and np.allclose(arr[~nonzero], 0.0, atol=atol):
-        ratios = arr[nonzero] / exp[nonzero]
-        factor = float(ratios.flat[0])
-        if np.allclose(ratios, factor, rtol=1e-6) and factor != 0.0:
-            return (
-                f"`{name}` is off by a factor of {factor:.4g}: every entry is {factor:.4g} × the "
-                f"right value (a missing or extra 1/N, or a factor from a square?)."
-            )
+    factor = _constant_factor(arr, exp, rtol=rtol, atol=atol)
+    if factor is not None:
+        return (
+            f"`{name}` is off by a factor of {factor:.4g}: every entry is {factor:.4g} × the "
+            f"right value (a missing or extra 1/N, or a factor from a square?)."
+        )
+    if arr.size == 1:
+        return f"`{name}` is {_fmt(float(arr.flat[0]))}, expected {_fmt(float(exp.flat[0]))}."
+
     diff = arr - exp
     offset = float(diff.flat[0])
-    if diff.size > 1 and np.allclose(diff, offset, rtol=0.0, atol=max(atol, rtol * np.abs(exp).max())):
+    if np.allclose(diff, offset, rtol=0.0, atol=max(atol, rtol * float(np.nanmax(np.abs(exp))))):
         return f"`{name}` is off by a constant {offset:.4g} everywhere (a missing or extra term?)."
 
-    wrong = ~np.isclose(arr, exp, rtol=rtol, atol=atol)
-    if arr.ndim == 0:
-        return f"`{name}` is {_fmt(float(arr))}, expected {_fmt(float(exp))}."
-    worst = np.unravel_index(int(np.argmax(np.abs(diff))), arr.shape)
+    wrong = ~np.isclose(arr, exp, rtol=rtol, atol=atol, equal_nan=True)
+    worst = np.unravel_index(int(np.nanargmax(np.where(wrong, np.abs(diff), -np.inf))), arr.shape)
     where = tuple(int(i) for i in worst)
     return (
         f"{int(wrong.sum())} of {arr.size} entries of `{name}` are wrong; the largest error is at "
         f"index {where}: expected {_fmt(float(exp[worst]))}, got {_fmt(float(arr[worst]))}."
     )
+
+
+def _constant_factor(arr: np.ndarray, exp: np.ndarray, *, rtol: float, atol: float) -> float | None:
+    """The factor c with ``arr ≈ c · exp``, if there is one worth reporting, else ``None``.
+
+    For arrays any constant c counts. For a single number every wrong answer is *some* multiple of
+    the right one, so only a telling factor is reported: a whole number from 2 up, or its inverse
+    (a forgotten or extra 1/N, 1/2, ...).
+    """
+    finite = np.isfinite(exp)
+    scale = float(np.max(np.abs(exp[finite]), initial=0.0))
+    if scale == 0.0:
+        return None
+    reference = np.abs(exp) > 1e-6 * scale  # entries big enough to give a reliable ratio
+    factor = float(np.median(arr[reference] / exp[reference]))
+    if factor == 0.0 or not np.isfinite(factor):
+        return None
+    if not np.allclose(arr, factor * exp, rtol=rtol, atol=atol * max(1.0, abs(factor)), equal_nan=True):
+        return None
+    if arr.size == 1:
+        whole = max(abs(factor), 1 / abs(factor))
+        if whole < 1.5 or abs(whole - round(whole)) > 1e-6 * whole:
+            return None
+    return factor
 
 
 def compare(name: str, got: Any, expected: Any, *, rtol: float = 1e-6, atol: float = 1e-9) -> None:

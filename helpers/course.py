@@ -61,10 +61,9 @@ def _check_seed(value: object, name: str) -> int:
 def get_seed() -> int:
     """Return the course seed: ``$COURSE_SEED`` if it is set, else :data:`DEFAULT_SEED`.
 
-    >>> import os
-    >>> os.environ.pop("COURSE_SEED", None) and None
-    >>> get_seed()
-    42
+    >>> seed = get_seed()   # 42 unless COURSE_SEED is set
+    >>> 0 <= seed <= 2**32 - 1
+    True
     """
     raw = os.environ.get(SEED_ENV_VAR, "").strip()
     if not raw:
@@ -115,7 +114,11 @@ def setup(
     process; the course's test runner and notebook executor set it to 0 for the kernels they
     start.
     """
-    seed = get_seed() if seed is None else _check_seed(seed, "seed")
+    if seed is None:
+        source = f"from ${SEED_ENV_VAR}" if os.environ.get(SEED_ENV_VAR, "").strip() else "default"
+        seed = get_seed()
+    else:
+        source, seed = "passed to setup", _check_seed(seed, "seed")
     for name, flag in (("tensorflow", tensorflow), ("plots", plots), ("verbose", verbose)):
         if not isinstance(flag, bool):
             raise TypeError(f"`{name}` must be True or False, got {flag!r}.")
@@ -129,7 +132,6 @@ def setup(
 
         set_style()
     if verbose:
-        source = f"from ${SEED_ENV_VAR}" if os.environ.get(SEED_ENV_VAR, "").strip() else "default"
         seeded = "Python, NumPy and TensorFlow" if tensorflow else "Python and NumPy"
         extra = "; TensorFlow op determinism on" if tensorflow else ""
         print(f"Course setup: seed {seed} ({source}); {seeded} seeded{extra}.")
@@ -204,6 +206,16 @@ def _normalise(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def _same_version(a: str, b: str) -> bool:
+    """``1.0`` and ``1.0.0`` are the same version; compare by PEP 440 where possible."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return Version(a) == Version(b)
+    except InvalidVersion:
+        return a == b
+
+
 def lock_mismatches(lock_file: str | Path | None = None) -> list[str]:
     """List the packages whose installed version differs from ``requirements.lock``.
 
@@ -225,7 +237,7 @@ def lock_mismatches(lock_file: str | Path | None = None) -> list[str]:
         except importlib.metadata.PackageNotFoundError:
             problems.append(f"{_normalise(name)} {pinned} not installed")
             continue
-        if installed != pinned:
+        if not _same_version(installed, pinned):
             problems.append(f"{_normalise(name)} {installed} installed, {pinned} locked")
     return problems
 

@@ -68,9 +68,13 @@ def manifest(directory: str | Path | None = None) -> dict[str, dict[str, Any]]:
         raise DatasetIntegrityError(
             f"The dataset manifest {path} is missing. Restore it with `git checkout -- datasets/manifest.json`."
         )
-    content = json.loads(path.read_text(encoding="utf-8"))
-    if content.get("format") != 1 or not isinstance(content.get("files"), dict):
-        raise DatasetIntegrityError(f"{path} is not a format-1 course manifest.")
+    restore = "Restore it with `git checkout -- datasets/manifest.json`."
+    try:
+        content = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise DatasetIntegrityError(f"The dataset manifest {path.name} is damaged ({error}). {restore}") from error
+    if not isinstance(content, dict) or content.get("format") != 1 or not isinstance(content.get("files"), dict):
+        raise DatasetIntegrityError(f"{path.name} is not a format-1 course manifest. {restore}")
     return content["files"]
 
 

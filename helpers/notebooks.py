@@ -87,7 +87,7 @@ def execute(path: str | Path, *, timeout: int = 600) -> float:
     path = Path(path)
     if path.suffix != ".ipynb" or not path.is_file():
         raise ValueError(f"`path` must be an existing .ipynb file, got {str(path)!r}.")
-    if not isinstance(timeout, int) or timeout <= 0:
+    if isinstance(timeout, bool) or not isinstance(timeout, int) or timeout <= 0:
         raise ValueError(f"`timeout` must be a positive number of seconds, got {timeout!r}.")
 
     notebook = nbformat.read(path, as_version=4)
@@ -147,11 +147,15 @@ def problems(path: str | Path) -> list[str]:
         found.append("has an empty code cell")
     for index, cell in enumerate(notebook.cells):
         for output in cell.get("outputs", []):
-            if output.output_type == "error":
-                found.append(f"cell {index}: stored error output {output.ename}")
-            if output.output_type == "stream" and output.name == "stderr":
-                found.append(f"cell {index}: stored stderr output {output.text[:60]!r}")
-            text = json.dumps(output.get("text", "")) + json.dumps(output.get("data", {}).get("text/plain", ""))
+            kind = output.get("output_type")
+            if kind == "error":
+                found.append(f"cell {index}: stored error output {output.get('ename')}")
+            if kind == "stream" and output.get("name") == "stderr":
+                found.append(f"cell {index}: stored stderr output {output.get('text', '')[:60]!r}")
+            # Every text a reader can see: streams, tracebacks, and the text-like data (not images,
+            # whose base64 may contain "/tmp/" by chance).
+            data = {k: v for k, v in output.get("data", {}).items() if not k.startswith("image/")}
+            text = json.dumps([output.get("text", ""), output.get("traceback", []), data])
             match = _MACHINE_PATH.search(text)
             if match:
                 found.append(f"cell {index}: a machine-specific path in an output ({match.group(0)})")

@@ -14,5 +14,9 @@ from types import ModuleType
 
 def __getattr__(name: str) -> ModuleType:
     if name.startswith("ch") and name[2:].isdigit():
-        return importlib.import_module(f"{__name__}.{name}")
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"{__name__}.{name}":
+                raise  # a real import error inside an existing chapter module
     raise AttributeError(f"module 'helpers.exercises' has no attribute {name!r}")

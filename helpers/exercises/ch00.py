@@ -28,6 +28,8 @@ def check_mean_squared_error(mse: Callable[[np.ndarray, np.ndarray], float]) -> 
     y, y_hat = rng.normal(size=7), rng.normal(size=7)
     expected = float(np.mean((y_hat - y) ** 2))
     got = mse(y, y_hat)
+    if got is None:
+        raise ExerciseFailed("the function returned None: did it forget to `return` its result?")
     if np.ndim(got) != 0:
         raise ExerciseFailed(f"the result should be one number, got an array of shape {np.shape(got)}.")
     if np.isclose(got, np.sqrt(expected)):
