@@ -9,6 +9,9 @@ The package is a small library, one module per idea:
 
 - :mod:`helpers.course`   -- :func:`setup`, the course-wide seed, the environment report,
   and the chapter list that the README and notebook 00 show;
+- :mod:`helpers.activations` -- sigmoid, tanh, ReLU, GELU, softmax and their derivatives;
+- :mod:`helpers.losses`   -- MSE and cross-entropy (from probabilities or logits) and their gradients;
+- :mod:`helpers.gradcheck` -- central-difference gradients and the relative error used to check them;
 - :mod:`helpers.data`     -- loaders for the bundled datasets, each verified by SHA-256;
 - :mod:`helpers.checks`   -- the exercise-feedback machinery ("your gradient is off by a factor of N");
 - :mod:`helpers.exercises` -- the checks for each chapter's exercises;
@@ -26,18 +29,21 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"checks", "course", "data", "exercises", "notebooks", "plotting"}
+_SUBMODULES = {"activations", "checks", "course", "data", "exercises", "gradcheck", "losses", "notebooks", "plotting"}
 _COURSE_NAMES = {"setup", "get_seed", "DEFAULT_SEED", "environment", "print_environment"}
 
 __all__ = [
     "DEFAULT_SEED",
     "__version__",
+    "activations",
     "checks",
     "course",
     "data",
     "environment",
     "exercises",
     "get_seed",
+    "gradcheck",
+    "losses",
     "notebooks",
     "plotting",
     "print_environment",
@@ -45,7 +51,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import checks, course, data, exercises, notebooks, plotting
+    from . import activations, checks, course, data, exercises, gradcheck, losses, notebooks, plotting
     from .course import DEFAULT_SEED, environment, get_seed, print_environment, setup
 
 

@@ -20,7 +20,17 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
 
 @pytest.mark.parametrize(
     "module",
-    ["helpers", "helpers.data", "helpers.checks", "helpers.exercises.ch00", "helpers.course", "helpers.notebooks"],
+    [
+        "helpers",
+        "helpers.data",
+        "helpers.checks",
+        "helpers.exercises.ch00",
+        "helpers.course",
+        "helpers.notebooks",
+        "helpers.activations",
+        "helpers.losses",
+        "helpers.gradcheck",
+    ],
 )
 def test_import_does_not_load_heavy_libraries(module, run_python):
     result = run_python(_IMPORTED_HEAVY.format(module=module, heavy=HEAVY))
