@@ -97,7 +97,7 @@ def setup(
         The seed. ``None`` (the default) means :func:`get_seed`: ``$COURSE_SEED`` or 42.
     tensorflow:
         Import and configure TensorFlow. Pass ``False`` in chapters that use only NumPy;
-        they then start about four seconds faster.
+        they then start sooner, without importing TensorFlow.
     plots:
         Apply :func:`helpers.plotting.set_style`.
     verbose:
