@@ -16,6 +16,7 @@ The package is a small library, one module per idea:
 - :mod:`helpers.checks`   -- the exercise-feedback machinery ("your gradient is off by a factor of N");
 - :mod:`helpers.exercises` -- the checks for each chapter's exercises;
 - :mod:`helpers.plotting` -- the course's plot style;
+- :mod:`helpers.sizing`   -- parameter counts, training FLOPs and cost estimates for Transformers;
 - :mod:`helpers.notebooks` -- executing and checking the course notebooks (used by the tests).
 
 ``import helpers`` is fast and never imports TensorFlow: submodules load on first use,
@@ -29,7 +30,18 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-_SUBMODULES = {"activations", "checks", "course", "data", "exercises", "gradcheck", "losses", "notebooks", "plotting"}
+_SUBMODULES = {
+    "activations",
+    "checks",
+    "course",
+    "data",
+    "exercises",
+    "gradcheck",
+    "losses",
+    "notebooks",
+    "plotting",
+    "sizing",
+}
 _COURSE_NAMES = {"setup", "get_seed", "DEFAULT_SEED", "environment", "print_environment"}
 
 __all__ = [
@@ -48,10 +60,11 @@ __all__ = [
     "plotting",
     "print_environment",
     "setup",
+    "sizing",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import activations, checks, course, data, exercises, gradcheck, losses, notebooks, plotting
+    from . import activations, checks, course, data, exercises, gradcheck, losses, notebooks, plotting, sizing
     from .course import DEFAULT_SEED, environment, get_seed, print_environment, setup
 
 

@@ -25,11 +25,17 @@ print(json.dumps(sorted(m for m in {heavy!r} if m in sys.modules)))
         "helpers.data",
         "helpers.checks",
         "helpers.exercises.ch00",
+        "helpers.exercises.ch01",
+        "helpers.exercises.ch02",
+        "helpers.exercises.ch03",
+        "helpers.exercises.ch04",
+        "helpers.exercises.ch05",
         "helpers.course",
         "helpers.notebooks",
         "helpers.activations",
         "helpers.losses",
         "helpers.gradcheck",
+        "helpers.sizing",
     ],
 )
 def test_import_does_not_load_heavy_libraries(module, run_python):
