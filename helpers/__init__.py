@@ -12,6 +12,12 @@ The package is a small library, one module per idea:
 - :mod:`helpers.activations` -- sigmoid, tanh, ReLU, GELU, softmax and their derivatives;
 - :mod:`helpers.losses`   -- MSE and cross-entropy (from probabilities or logits) and their gradients;
 - :mod:`helpers.gradcheck` -- central-difference gradients and the relative error used to check them;
+- :mod:`helpers.autodiff` -- a tiny scalar reverse-mode autodiff (chapter 06);
+- :mod:`helpers.layers`   -- forward/backward pairs: affine, ReLU, sigmoid, tanh, softmax cross-entropy;
+- :mod:`helpers.mlp`      -- a NumPy multi-layer perceptron, its backprop and its Keras weight layout;
+- :mod:`helpers.optim`    -- SGD, momentum, RMSProp, Adam with explicit state; learning-rate schedules;
+- :mod:`helpers.regularization` -- inverted dropout and the L2 penalty, with their gradients;
+- :mod:`helpers.attention` -- scaled dot-product and multi-head attention, positional encoding, an encoder block;
 - :mod:`helpers.data`     -- loaders for the bundled datasets, each verified by SHA-256;
 - :mod:`helpers.checks`   -- the exercise-feedback machinery ("your gradient is off by a factor of N");
 - :mod:`helpers.exercises` -- the checks for each chapter's exercises;
@@ -32,14 +38,20 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "activations",
+    "attention",
+    "autodiff",
     "checks",
     "course",
     "data",
     "exercises",
     "gradcheck",
+    "layers",
     "losses",
+    "mlp",
     "notebooks",
+    "optim",
     "plotting",
+    "regularization",
     "sizing",
 }
 _COURSE_NAMES = {"setup", "get_seed", "DEFAULT_SEED", "environment", "print_environment"}
@@ -48,6 +60,8 @@ __all__ = [
     "DEFAULT_SEED",
     "__version__",
     "activations",
+    "attention",
+    "autodiff",
     "checks",
     "course",
     "data",
@@ -55,16 +69,37 @@ __all__ = [
     "exercises",
     "get_seed",
     "gradcheck",
+    "layers",
     "losses",
+    "mlp",
     "notebooks",
+    "optim",
     "plotting",
     "print_environment",
+    "regularization",
     "setup",
     "sizing",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
-    from . import activations, checks, course, data, exercises, gradcheck, losses, notebooks, plotting, sizing
+    from . import (
+        activations,
+        attention,
+        autodiff,
+        checks,
+        course,
+        data,
+        exercises,
+        gradcheck,
+        layers,
+        losses,
+        mlp,
+        notebooks,
+        optim,
+        plotting,
+        regularization,
+        sizing,
+    )
     from .course import DEFAULT_SEED, environment, get_seed, print_environment, setup
 
 
