@@ -40,3 +40,10 @@ def test_chapter_template_has_the_documented_shape() -> None:
     guide = (ROOT / "docs" / "making_a_chapter.md").read_text(encoding="utf-8")
     for promised in ("solution", "NBVAL_IGNORE_OUTPUT", "⏱", "helpers.notebooks execute", "check-seeds"):
         assert promised in guide, f"docs/making_a_chapter.md no longer explains {promised!r}"
+
+
+def test_errata_issue_template_asks_for_chapter_cell_error_and_environment() -> None:
+    template = (ROOT / ".github" / "ISSUE_TEMPLATE" / "errata.yml").read_text(encoding="utf-8")
+    ids = set(re.findall(r"^\s+id: (\w+)$", template, flags=re.MULTILINE))
+    assert {"chapter", "cell", "error", "environment"} <= ids, ids
+    assert "print_environment()" in template, "the template should say how to get the environment report"
