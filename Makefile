@@ -10,7 +10,7 @@ LOCK   := requirements.lock
 # JupyterLab refuses to start as root unless told; containers and CI often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course setup test check-seeds lock verify-data notebooks clean
+.PHONY: course setup test check-seeds lock verify-data notebooks student clean
 
 course: setup
 	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)
@@ -41,6 +41,10 @@ check-seeds: setup
 notebooks: setup
 	$(BIN)/python -m helpers.notebooks execute notebooks/*.ipynb
 
+# Student copies: each exercise's solution replaced by a stub (helpers/student.py); not committed.
+student: setup
+	$(BIN)/python -m helpers.student --out student
+
 verify-data: setup
 	$(BIN)/python -m helpers.data verify
 
@@ -53,4 +57,4 @@ lock:
 	rm -rf .venv-lock
 
 clean:
-	rm -rf $(VENV) .venv-lock .pytest_cache
+	rm -rf $(VENV) .venv-lock .pytest_cache student

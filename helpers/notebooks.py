@@ -114,9 +114,34 @@ def execute(path: str | Path, *, timeout: int = 600) -> float:
         os.environ.clear()
         os.environ.update(saved_env)
     seconds = time.perf_counter() - start
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            cell.outputs = _merge_streams(cell.outputs)
     notebook.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
     nbformat.write(notebook, path)
     return seconds
+
+
+def _merge_streams(outputs: list[Any]) -> list[Any]:
+    """Join consecutive stream outputs of the same name (stdout, stderr) into one.
+
+    How a cell's printed text is split into stream messages depends on timing (a busy machine
+    splits it more), so the stored notebook would change from run to run without this; nbval
+    compares the joined text anyway.
+    """
+    merged: list[Any] = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output.get("output_type") == "stream"
+            and previous.get("output_type") == "stream"
+            and output.get("name") == previous.get("name")
+        ):
+            previous["text"] = previous["text"] + output["text"]
+        else:
+            merged.append(output)
+    return merged
 
 
 def problems(path: str | Path) -> list[str]:
@@ -127,7 +152,8 @@ def problems(path: str | Path) -> list[str]:
     exists on one machine only, a title ``# NN English title (中文)``, a first code cell that
     calls ``helpers.setup(``, and for every ``### Exercise N.M`` heading a solution cell
     tagged ``solution`` followed by a cell that calls its check, ``chNN.check_...(...)`` from
-    :mod:`helpers.exercises`.
+    :mod:`helpers.exercises`; solution cells a student copy can stub, whose functions no later
+    cell uses outside the check (see :mod:`helpers.student`).
     """
     import nbformat
 
@@ -162,6 +188,18 @@ def problems(path: str | Path) -> list[str]:
         tags = cell.metadata.get("tags", [])
         if SOLUTION_TAG in tags and cell.cell_type != "code":
             found.append(f"cell {index}: tagged {SOLUTION_TAG!r} but is not a code cell")
+
+    # Student copies (helpers.student) replace each solution by a stub: it must be stubbable, and
+    # nothing but its check may use it, or the copy stops with NotImplementedError.
+    from .student import StubError, solution_uses, stub_source
+
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code" and SOLUTION_TAG in cell.metadata.get("tags", []):
+            try:
+                stub_source(cell.source, number="N.M", hint="-")
+            except (StubError, SyntaxError) as error:
+                found.append(f"cell {index}: no student stub can be made of this solution cell: {error}")
+    found += [f"student copy would fail: {use}" for use in solution_uses(notebook)]
 
     if notebook.metadata.get("kernelspec", {}).get("name") != "python3":
         found.append("kernelspec is not python3")

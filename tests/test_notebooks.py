@@ -113,7 +113,15 @@ def _exercise_without_solution(nb):
 
 
 def _solution_without_check(nb):
-    nb.cells[4].source = "print(double(2))"
+    nb.cells[4].source = "print('no check here')"
+
+
+def _solution_used_later(nb):
+    nb.cells[7].source = "ch01.check_halve(halve)\nprint(double(8))"
+
+
+def _solution_not_stubbable(nb):
+    nb.cells[3].source = "def double(x):\n    return 2 * x\n\n\nfactor = 2"
 
 
 def _check_before_solution(nb):
@@ -151,6 +159,8 @@ DEFECTS = {
     "solution without check": (_solution_without_check, "exercise 1.1: no check (chNN.check_...(...)) after its"),
     "check before solution": (_check_before_solution, "exercise 1.1: no check"),
     "empty code cell": (_empty_code_cell, "has an empty code cell"),
+    "solution used later": (_solution_used_later, "student copy would fail: cell 7, line 2: uses double (the solution of cell 3)"),
+    "solution not stubbable": (_solution_not_stubbable, "cell 3: no student stub can be made"),
     "solution tag on markdown": (_solution_tag_on_markdown, "cell 2: tagged 'solution' but is not a code cell"),
     "kernel": (_kernel_not_python3, "kernelspec is not python3"),
 }
@@ -164,6 +174,21 @@ def test_problems_catches_each_defect(defect, tmp_path):
     found = _problems_of(notebook, tmp_path)
     assert len(found) == 1, f"{defect}: expected exactly one problem, got {found}"
     assert expected in found[0], f"{defect}: expected {expected!r} in {found[0]!r}"
+
+
+def test_execute_stores_consecutive_prints_as_one_stream():
+    from helpers.notebooks import _merge_streams
+
+    outputs = [_stdout("a\n"), _stdout("b\n"), new_output("stream", name="stderr", text="w\n"), _stdout("c\n")]
+    outputs.insert(3, new_output("display_data", data={"text/plain": "<Figure>"}))
+    outputs.append(_stdout("d\n"))
+    merged = _merge_streams(outputs)
+    assert [(o.output_type, o.get("name"), o.get("text")) for o in merged] == [
+        ("stream", "stdout", "a\nb\n"),
+        ("stream", "stderr", "w\n"),
+        ("display_data", None, None),
+        ("stream", "stdout", "c\nd\n"),
+    ]
 
 
 def test_problems_reports_an_invalid_notebook(tmp_path):
