@@ -189,7 +189,8 @@ def load_credit_default() -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Columns ``default`` and ``student`` ("Yes"/"No"), ``balance`` and ``income`` (dollars).
+        Columns ``default`` and ``student`` ("Yes"/"No"), ``balance`` and ``income`` (amounts of
+        money whose currency, and for income period, are not stated; see the datasheet).
     """
     return _read_csv("credit_default.csv.gz")
 
