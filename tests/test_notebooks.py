@@ -159,7 +159,10 @@ DEFECTS = {
     "solution without check": (_solution_without_check, "exercise 1.1: no check (chNN.check_...(...)) after its"),
     "check before solution": (_check_before_solution, "exercise 1.1: no check"),
     "empty code cell": (_empty_code_cell, "has an empty code cell"),
-    "solution used later": (_solution_used_later, "student copy would fail: cell 7, line 2: uses double (the solution of cell 3)"),
+    "solution used later": (
+        _solution_used_later,
+        "student copy would fail: cell 7, line 2: uses double (the solution of cell 3)",
+    ),
     "solution not stubbable": (_solution_not_stubbable, "cell 3: no student stub can be made"),
     "solution tag on markdown": (_solution_tag_on_markdown, "cell 2: tagged 'solution' but is not a code cell"),
     "kernel": (_kernel_not_python3, "kernelspec is not python3"),
