@@ -105,7 +105,7 @@ def stub_source(source: str, *, number: str, hint: str) -> str:
 
     Examples
     --------
-    >>> print(stub_source("def double(x):\\n    return 2 * x\\n", number="0.1", hint="Multiply by 2."))
+    >>> print(stub_source("def double(x):\\n    return 2 * x\\n", number="0.1", hint="Multiply by 2."), end="")
     def double(x):
         # Exercise 0.1: write your code here, then run the check below.
         raise NotImplementedError('Exercise 0.1. Hint: Multiply by 2.')
