@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from helpers import data
+from helpers import data, pretrain
 from helpers.data import DatasetIntegrityError
 
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"
@@ -28,6 +28,7 @@ LOADERS = {
     "movielens_movies.csv.gz": data.load_movielens,
     "movielens_ratings.csv.gz": data.load_movielens,
     "reviews_zh.csv.gz": data.load_reviews_zh,
+    "reviews_zh_mlm_encoder.zip": pretrain.load_pretrained,
 }
 NOT_DATA = {"build.py", "README.md", "manifest.json", "datasheets"}
 
