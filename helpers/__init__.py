@@ -23,6 +23,13 @@ The package is a small library, one module per idea:
 - :mod:`helpers.exercises` -- the checks for each chapter's exercises;
 - :mod:`helpers.plotting` -- the course's plot style;
 - :mod:`helpers.sizing`   -- parameter counts, training FLOPs and cost estimates for Transformers;
+- :mod:`helpers.compress` -- magnitude pruning and int8 quantisation, per tensor and per channel (chapter 17);
+- :mod:`helpers.experiments` -- A/B tests: two-proportion z-test, confidence interval, sample size (chapter 16);
+- :mod:`helpers.explain` -- integrated gradients and other explanation helpers (chapter 18);
+- :mod:`helpers.glossary` -- the bilingual glossary (中文 / English) and the chapters' key-term tables;
+- :mod:`helpers.pretrain` -- the review split, masked-character pre-training and its weights file (chapter 15);
+- :mod:`helpers.privacy` -- k-anonymity, the Laplace mechanism and DP-SGD's clipping and noise (chapter 18);
+- :mod:`helpers.student` -- student copies of the notebooks: solutions replaced by stubs (``make student``);
 - :mod:`helpers.notebooks` -- executing and checking the course notebooks (used by the tests).
 
 ``import helpers`` is fast and never imports TensorFlow: submodules load on first use,
@@ -41,9 +48,13 @@ _SUBMODULES = {
     "attention",
     "autodiff",
     "checks",
+    "compress",
     "course",
     "data",
     "exercises",
+    "experiments",
+    "explain",
+    "glossary",
     "gradcheck",
     "layers",
     "losses",
@@ -51,8 +62,11 @@ _SUBMODULES = {
     "notebooks",
     "optim",
     "plotting",
+    "pretrain",
+    "privacy",
     "regularization",
     "sizing",
+    "student",
 }
 _COURSE_NAMES = {"setup", "get_seed", "DEFAULT_SEED", "environment", "print_environment"}
 
@@ -63,11 +77,15 @@ __all__ = [
     "attention",
     "autodiff",
     "checks",
+    "compress",
     "course",
     "data",
     "environment",
     "exercises",
+    "experiments",
+    "explain",
     "get_seed",
+    "glossary",
     "gradcheck",
     "layers",
     "losses",
@@ -75,10 +93,13 @@ __all__ = [
     "notebooks",
     "optim",
     "plotting",
+    "pretrain",
     "print_environment",
+    "privacy",
     "regularization",
     "setup",
     "sizing",
+    "student",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
@@ -87,9 +108,13 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         attention,
         autodiff,
         checks,
+        compress,
         course,
         data,
         exercises,
+        experiments,
+        explain,
+        glossary,
         gradcheck,
         layers,
         losses,
@@ -97,8 +122,11 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         notebooks,
         optim,
         plotting,
+        pretrain,
+        privacy,
         regularization,
         sizing,
+        student,
     )
     from .course import DEFAULT_SEED, environment, get_seed, print_environment, setup
 
