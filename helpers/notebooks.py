@@ -32,6 +32,7 @@ SOLUTION_TAG = "solution"
 _MACHINE_PATH = re.compile(r"(/root/|/home/[^/\s]+/|/Users/[^/\s]+/|/tmp/|/private/var/|[A-Z]:\\\\Users\\\\)")
 _EXERCISE_HEADING = re.compile(r"^#{2,4} Exercise (\d+\.\d+)", re.M)
 _CHECK_CALL = re.compile(r"\bch\d\d\.check_\w+\(")
+_NBVAL_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"}
 _TITLE = re.compile(r"^# (\d\d|Glossary)\b.*[\u4e00-\u9fff]", re.M)
 
 
@@ -185,6 +186,14 @@ def problems(path: str | Path) -> list[str]:
             match = _MACHINE_PATH.search(text)
             if match:
                 found.append(f"cell {index}: a machine-specific path in an output ({match.group(0)})")
+        if cell.cell_type == "code":
+            for line in cell.source.splitlines():
+                comment = line.strip().lstrip("#").strip() if line.strip().startswith("#") else ""
+                if "NBVAL_" in comment and comment not in _NBVAL_MARKERS:
+                    found.append(
+                        f"cell {index}: {line.strip()!r} is not an nbval marker, which must stand alone on its "
+                        f"line (e.g. '# NBVAL_IGNORE_OUTPUT'); put the reason on the next line"
+                    )
         tags = cell.metadata.get("tags", [])
         if SOLUTION_TAG in tags and cell.cell_type != "code":
             found.append(f"cell {index}: tagged {SOLUTION_TAG!r} but is not a code cell")

@@ -120,6 +120,10 @@ def _solution_used_later(nb):
     nb.cells[7].source = "ch01.check_halve(halve)\nprint(double(8))"
 
 
+def _nbval_marker_with_text(nb):
+    nb.cells[1].source = "# NBVAL_IGNORE_OUTPUT -- the reason\n" + nb.cells[1].source
+
+
 def _solution_not_stubbable(nb):
     nb.cells[3].source = "def double(x):\n    return 2 * x\n\n\nfactor = 2"
 
@@ -163,6 +167,7 @@ DEFECTS = {
         _solution_used_later,
         "student copy would fail: cell 7, line 2: uses double (the solution of cell 3)",
     ),
+    "nbval marker with text": (_nbval_marker_with_text, "cell 1: '# NBVAL_IGNORE_OUTPUT -- the reason' is not"),
     "solution not stubbable": (_solution_not_stubbable, "cell 3: no student stub can be made"),
     "solution tag on markdown": (_solution_tag_on_markdown, "cell 2: tagged 'solution' but is not a code cell"),
     "kernel": (_kernel_not_python3, "kernelspec is not python3"),
