@@ -156,12 +156,18 @@ def _exercises(cells: list[Any]) -> Iterator[tuple[int, int | None]]:
             continue
         check = None
         for later in range(index + 1, len(cells)):
-            if cells[later].cell_type == "code" and any(
-                _check_call(s) for s in ast.parse(cells[later].source).body if cells[later].source.strip()
-            ):
+            if cells[later].cell_type == "code" and any(map(_check_call, _statements(cells[later].source))):
                 check = later
                 break
         yield index, check
+
+
+def _statements(source: str) -> list[ast.stmt]:
+    """The top-level statements of a code cell; none for a cell that is not plain Python (a magic)."""
+    try:
+        return ast.parse(source).body
+    except SyntaxError:
+        return []
 
 
 def solution_uses(notebook: Any) -> list[str]:
@@ -181,10 +187,7 @@ def solution_uses(notebook: Any) -> list[str]:
             cell = cells[later]
             if cell.cell_type != "code" or not cell.source.strip() or SOLUTION_TAG in cell.metadata.get("tags", []):
                 continue  # a later solution cell is replaced by its own stub
-            try:
-                body = ast.parse(cell.source).body
-            except SyntaxError:
-                continue
+            body = _statements(cell.source)
             for statement in body:
                 if _check_call(statement):
                     continue

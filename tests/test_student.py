@@ -128,6 +128,13 @@ def test_student_copy_refuses_a_later_use_of_the_solution() -> None:
         make_student_copy(course)
 
 
+def test_a_cell_with_a_magic_is_no_problem() -> None:
+    course = _small_notebook()
+    course.cells[5].source = "%timeit mse(0.0, 1.0)"  # not Python: skipped, not a crash
+    assert solution_uses(course) == []
+    make_student_copy(course)
+
+
 def test_student_copy_needs_a_check_after_each_solution() -> None:
     course = _small_notebook()
     del course.cells[4]
