@@ -10,7 +10,7 @@ LOCK   := requirements.lock
 # JupyterLab refuses to start as root unless told; containers and CI often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course setup test check-seeds lock verify-data notebooks student clean
+.PHONY: course setup teach-setup book-setup vendor test check-seeds lock verify-data notebooks student clean
 
 course: setup
 	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)
@@ -24,7 +24,27 @@ $(VENV)/.installed: $(LOCK) pyproject.toml
 	$(BIN)/python -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $@
 
-test: setup
+# Teacher tools on top of the course (browser tests, JupyterHub): same .venv, same shared versions.
+teach-setup: $(VENV)/.teach-installed
+
+$(VENV)/.teach-installed: $(VENV)/.installed tools/requirements-teach.lock
+	$(BIN)/python -m pip install --disable-pip-version-check --require-hashes -r tools/requirements-teach.lock
+	@touch $@
+
+# The book's builder (jupyter-book 1) needs markdown-it-py 3 where the course has 4: its own venv.
+BOOK_VENV := .venv-book
+book-setup: $(BOOK_VENV)/.installed
+
+$(BOOK_VENV)/.installed: tools/requirements-book.lock
+	$(PYTHON) -m venv $(BOOK_VENV)
+	$(BOOK_VENV)/bin/python -m pip install --disable-pip-version-check --require-hashes -r tools/requirements-book.lock
+	@touch $@
+
+# MathJax, Mermaid, reveal.js...: fetched once from the npm registry, checked by sha512 (tools/vendor.json).
+vendor: setup
+	$(BIN)/python -m tools.vendor
+
+test: setup teach-setup book-setup vendor
 	$(BIN)/python -m pytest
 
 # Do the notebooks' assertions hold for other seeds too? Outputs are not compared (--nbval-lax):
@@ -54,7 +74,11 @@ lock:
 	.venv-lock/bin/python -m pip install --disable-pip-version-check "pip-tools==7.6.2"
 	.venv-lock/bin/pip-compile --quiet --extra course --strip-extras --generate-hashes --allow-unsafe \
 	    --no-emit-index-url --no-emit-find-links --output-file $(LOCK) pyproject.toml
+	cd tools && for lock in teach book; do \
+	    ../.venv-lock/bin/pip-compile --quiet --strip-extras --generate-hashes --allow-unsafe \
+	        --no-emit-index-url --no-emit-find-links --output-file requirements-$$lock.lock requirements-$$lock.in || exit 1; \
+	done
 	rm -rf .venv-lock
 
 clean:
-	rm -rf $(VENV) .venv-lock .pytest_cache student
+	rm -rf $(VENV) $(BOOK_VENV) .venv-lock .pytest_cache student .vendor

@@ -72,3 +72,21 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _hypothesis_home is not None:
         shutil.rmtree(_hypothesis_home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def browser():  # noqa: ANN201 (a Playwright Browser; playwright is imported lazily)
+    """Headless Chromium for the book's and the slides' tests.
+
+    Skipped, with the reason, where no Chromium is installed (a learner's laptop); in CI
+    (``CI`` set) a missing browser is a failure, so the browser tests cannot silently vanish.
+    """
+    from tools.browser import chromium, find_chromium
+
+    if find_chromium() is None:
+        message = "No Chromium: install Debian's `chromium` (.ci/run does) or set COURSE_CHROMIUM."
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    with chromium() as launched:
+        yield launched
