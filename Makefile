@@ -10,7 +10,7 @@ LOCK   := requirements.lock
 # JupyterLab refuses to start as root unless told; containers and CI often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course setup teach-setup book-setup vendor test check-seeds lock verify-data notebooks student clean
+.PHONY: course setup teach-setup book-setup vendor slides test check-seeds lock verify-data notebooks student clean
 
 course: setup
 	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)
@@ -43,6 +43,11 @@ $(BOOK_VENV)/.installed: tools/requirements-book.lock
 # MathJax, Mermaid, reveal.js...: fetched once from the npm registry, checked by sha512 (tools/vendor.json).
 vendor: setup
 	$(BIN)/python -m tools.vendor
+
+# One offline reveal.js deck per chapter, from the cells tagged for slides (tools/slides.py).
+slides: setup vendor
+	$(BIN)/python -m tools.slides --out build/slides
+	@echo "Serve it: $(BIN)/python -m http.server -d build/slides 8000, then open http://localhost:8000"
 
 test: setup teach-setup book-setup vendor
 	$(BIN)/python -m pytest
