@@ -10,7 +10,7 @@ LOCK   := requirements.lock
 # JupyterLab refuses to start as root unless told; containers and CI often run as root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-.PHONY: course setup teach-setup book-setup vendor slides test check-seeds lock verify-data notebooks student clean
+.PHONY: course setup teach-setup book-setup vendor book slides guide guide-times wheelhouse offline-setup hub-setup hub-setup-if-npm test check-seeds lock verify-data notebooks student clean
 
 course: setup
 	$(BIN)/jupyter lab notebooks/ $(ROOT_FLAG)
@@ -44,12 +44,51 @@ $(BOOK_VENV)/.installed: tools/requirements-book.lock
 vendor: setup
 	$(BIN)/python -m tools.vendor
 
+# The course as a static website that reads offline (jupyter-book 1, stored outputs, no CDN): tools/book.py.
+book: setup book-setup vendor
+	$(BIN)/python -m tools.book --out build/book
+	@echo "Serve it: $(BIN)/python -m http.server -d build/book/_build/html 8000, then open http://localhost:8000"
+
 # One offline reveal.js deck per chapter, from the cells tagged for slides (tools/slides.py).
 slides: setup vendor
 	$(BIN)/python -m tools.slides --out build/slides
 	@echo "Serve it: $(BIN)/python -m http.server -d build/slides 8000, then open http://localhost:8000"
 
-test: setup teach-setup book-setup vendor
+# The instructor's guide (docs/guide): regenerate its tables from the chapters, the recorded times and the checks.
+guide: setup
+	$(BIN)/python -m tools.guide
+
+# After a full run of the notebooks (make test): record their times for the guide, then regenerate it.
+guide-times: setup
+	$(BIN)/python -m tools.guide --record
+
+# A wheelhouse for an offline room: every locked package for this machine, or PLATFORM=win_amd64 / macosx_14_0_arm64.
+PLATFORM ?=
+wheelhouse:
+	$(PYTHON) -m pip download --require-hashes --only-binary=:all: \
+	    $(if $(PLATFORM),--platform $(PLATFORM) --python-version 3.11 --implementation cp --abi cp311) \
+	    -r $(LOCK) -d wheelhouse/$(or $(PLATFORM),native)
+
+# Install the course from a wheelhouse, offline.
+WHEELS ?= wheelhouse/native
+offline-setup:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --no-index --find-links $(WHEELS) --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(VENV)/.installed
+
+# JupyterHub's proxy for serving the course to a room (docs/jupyterhub.md): Node.js >= 18 and npm.
+hub-setup: tools/hub/node_modules/.package-lock.json
+
+tools/hub/node_modules/.package-lock.json: tools/hub/package-lock.json
+	npm ci --prefix tools/hub --no-audit --no-fund
+
+# `make test` installs the proxy where npm exists; elsewhere the JupyterHub tests skip (CI fails instead).
+hub-setup-if-npm:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory hub-setup; \
+	else echo "npm not found: the JupyterHub tests will be skipped (see docs/jupyterhub.md)"; fi
+
+test: setup teach-setup book-setup vendor hub-setup-if-npm
 	$(BIN)/python -m pytest
 
 # Do the notebooks' assertions hold for other seeds too? Outputs are not compared (--nbval-lax):
@@ -86,4 +125,4 @@ lock:
 	rm -rf .venv-lock
 
 clean:
-	rm -rf $(VENV) $(BOOK_VENV) .venv-lock .pytest_cache student .vendor
+	rm -rf $(VENV) $(BOOK_VENV) .venv-lock .pytest_cache student .vendor tools/hub/node_modules

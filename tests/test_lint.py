@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_ruff_check_passes() -> None:
-    paths = ["helpers", "tests", "notebooks", "datasets/build.py", "conftest.py"]
+    paths = ["helpers", "tests", "tools", "notebooks", "datasets/build.py", "conftest.py"]
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "--no-cache", *paths], cwd=ROOT, capture_output=True, text=True
     )

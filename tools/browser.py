@@ -107,7 +107,9 @@ class PageReport:
         )
 
 
-def open_page(browser: Any, url: str, *, settle_ms: int = 500, viewport: tuple[int, int] = (1280, 900)) -> tuple[Any, PageReport]:
+def open_page(
+    browser: Any, url: str, *, settle_ms: int = 500, viewport: tuple[int, int] = (1280, 900)
+) -> tuple[Any, PageReport]:
     """Load ``url`` in a new page; return the (still open) page and its :class:`PageReport`.
 
     Requests to any host but the page's own are blocked and recorded, so a CDN dependency fails
@@ -131,9 +133,13 @@ def open_page(browser: Any, url: str, *, settle_ms: int = 500, viewport: tuple[i
     page.on("pageerror", lambda e: report.page_errors.append(str(e)))
     page.on(
         "requestfailed",
-        lambda r: None if urlsplit(r.url).netloc != own_host else report.failed_requests.append(f"{r.url} ({r.failure})"),
+        lambda r: (
+            None if urlsplit(r.url).netloc != own_host else report.failed_requests.append(f"{r.url} ({r.failure})")
+        ),
     )
-    page.on("response", lambda r: report.failed_requests.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None)
+    page.on(
+        "response", lambda r: report.failed_requests.append(f"{r.url} (HTTP {r.status})") if r.status >= 400 else None
+    )
     page.goto(url, wait_until="load")
     with contextlib.suppress(Exception):
         page.wait_for_load_state("networkidle", timeout=15_000)
