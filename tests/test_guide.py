@@ -213,3 +213,15 @@ def test_prerequisites_name_earlier_chapters() -> None:
     assert set(guide.PREREQUISITES) == {ch.number for ch in CHAPTERS}
     for number, before in guide.PREREQUISITES.items():
         assert all(b < number for b in before if number != "—"), (number, before)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda ch: ch.number)
+def test_learning_goals_are_whole_sentences_not_cut_at_a_line_break(chapter) -> None:
+    goals = guide.learning_goals(chapter)
+    first_cell = guide._cells(chapter, "markdown")[0]
+    goals_part = first_cell.split("will be able to", 1)[1]
+    words = re.sub(r"\s+", " ", goals_part.split("**Source", 1)[0])
+    assert len(goals) == len(re.findall(r"^- ", goals_part.split("**Source", 1)[0], re.M))
+    for goal in goals:
+        assert goal in words, f"chapter {chapter.number}: goal {goal[:40]!r}… is not the notebook's whole bullet"
+        assert goal.rstrip().endswith((";", ".", ":")) or goal is goals[-1], f"goal cut short: {goal!r}"

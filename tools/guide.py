@@ -120,7 +120,9 @@ def learning_goals(chapter: Chapter) -> list[str]:
             for bullet in lines[i + 1 :]:
                 if bullet.startswith("- "):
                     goals.append(bullet[2:].strip())
-                elif goals and bullet.strip() and not bullet.startswith("- "):
+                elif goals and bullet.startswith(" ") and bullet.strip():
+                    goals[-1] += " " + bullet.strip()  # a bullet wrapped onto the next line
+                elif goals and bullet.strip():
                     break
             if goals:
                 return goals
