@@ -29,7 +29,6 @@ LOADERS = {
     "movielens_ratings.csv.gz": data.load_movielens,
     "reviews_zh.csv.gz": data.load_reviews_zh,
     "reviews_zh_mlm_encoder.zip": pretrain.load_pretrained,
-    "reviews_zh_finetuned.zip": pretrain.load_finetuned,
 }
 NOT_DATA = {"build.py", "README.md", "manifest.json", "datasheets"}
 

@@ -18,6 +18,7 @@ raises :class:`LeftoverProcesses` if any process it started outlives it.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import json
 import os
@@ -303,7 +304,10 @@ class Learner:
 
     def execute(self, kernel_id: str, code: str, timeout: float = 120) -> ExecuteResult:
         """Run ``code`` in the kernel over its websocket, as JupyterLab does, and gather the outputs."""
-        return asyncio.run(self._execute(kernel_id, code, timeout))
+        # In a thread of its own: a caller may already run an event loop in this thread (Playwright's
+        # sync API does, while the test suite's shared browser is open), and asyncio.run refuses that.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(asyncio.run, self._execute(kernel_id, code, timeout)).result()
 
     async def _execute(self, kernel_id: str, code: str, timeout: float) -> ExecuteResult:
         from jupyter_client.jsonutil import json_default
