@@ -62,6 +62,14 @@ __all__ = [
     "save_weights",
     "load_weights",
     "load_pretrained",
+    "FINETUNE_FILE",
+    "FINETUNE_PLAN",
+    "label_subsets",
+    "predict_proba",
+    "fine_tune",
+    "save_finetuned",
+    "load_finetuned",
+    "run_finetuning",
 ]
 
 PAD, UNK, MASK = "[PAD]", "[UNK]", "[MASK]"
@@ -69,6 +77,14 @@ PAD, UNK, MASK = "[PAD]", "[UNK]", "[MASK]"
 SPECIAL_TOKENS = (PAD, UNK, MASK)
 #: The committed weights file, listed in ``datasets/manifest.json``.
 WEIGHTS_FILE = "reviews_zh_mlm_encoder.zip"
+#: The committed fine-tuned classifiers at 20 % and 100 % of the labels (too slow for the notebook).
+FINETUNE_FILE = "reviews_zh_finetuned.zip"
+#: Fine-tuning schedule by share of the training labels: (epochs, batch size), the same for the
+#: pre-trained and the from-scratch network. Each run keeps the better of two checkpoints (half-way,
+#: final) on validation, so a longer schedule cannot make a run worse on validation.
+FINETUNE_PLAN: dict[float, tuple[int, int]] = {0.01: (12, 16), 0.05: (4, 32), 0.20: (6, 32), 1.00: (6, 64)}
+#: The validation reviews that choose each run's checkpoint: the first 400 of the validation split.
+CHECKPOINT_REVIEWS = 400
 _FORMAT = 1
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # a fixed timestamp: the same weights give the same bytes
 
@@ -88,7 +104,7 @@ class PretrainConfig:
     max_vocab: int = 2000
     min_count: int = 2
     mask_rate: float = 0.15
-    epochs: int = 8
+    epochs: int = 40
     batch_size: int = 64
     learning_rate: float = 0.001
     seed: int = 42
@@ -587,6 +603,178 @@ def load_pretrained() -> tuple[PretrainConfig, list[str], dict[str, np.ndarray]]
     return load_weights(verified_path(WEIGHTS_FILE))
 
 
+# ---------------------------------------------------------------------------------------------
+# fine-tuning
+
+
+def label_subsets(labels: np.ndarray, fractions: Sequence[float], seed: int) -> dict[float, np.ndarray]:
+    """Stratified subsets of the training labels: for each fraction, the same share of each class.
+
+    Drawn in the order of ``fractions`` from one ``np.random.default_rng(seed)``, so the notebook
+    and the fine-tuning script get the same subsets. Returns sorted index arrays by fraction.
+    """
+    y = np.asarray(labels)
+    if y.ndim != 1 or not np.isin(y, (0, 1)).all():
+        raise ValueError("`labels` must be a 1-D array of 0/1 labels, e.g. split.train_labels.")
+    for fraction in fractions:
+        if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction <= 1:
+            raise ValueError(f"every fraction must be a number in (0, 1], got {fraction!r}.")
+    rng = np.random.default_rng(seed)
+    subsets = {}
+    for fraction in fractions:
+        picked = [rng.permutation(np.flatnonzero(y == c))[: round(fraction * np.sum(y == c))] for c in (0, 1)]
+        subsets[fraction] = np.sort(np.concatenate(picked))
+    return subsets
+
+
+def predict_proba(model: Any, ids: np.ndarray, batch: int = 1024) -> np.ndarray:
+    """The classifier's probabilities, ``model(x)`` in batches (``model.predict`` prints progress lines)."""
+    return np.concatenate([np.asarray(model(ids[i : i + batch]))[:, 0] for i in range(0, len(ids), batch)])
+
+
+def fine_tune(
+    config: PretrainConfig,
+    vocab_size: int,
+    ids: np.ndarray,
+    labels: np.ndarray,
+    ids_check: np.ndarray,
+    labels_check: np.ndarray,
+    *,
+    epochs: int,
+    batch_size: int,
+    seed: int,
+    weights: Mapping[str, np.ndarray] | None = None,
+    learning_rate: float = 5e-4,
+) -> tuple[Any, float]:
+    """Train a classifier end to end; return it at its better checkpoint, and that checkpoint's accuracy.
+
+    Builds :func:`build_encoder` + :func:`build_classifier` after :func:`helpers.setup` with
+    ``seed`` (so a run is reproducible), loads ``weights`` into the encoder when given (the
+    pre-trained start; ``None`` trains from random weights), and trains with Adam and binary
+    cross-entropy for ``epochs // 2`` epochs, then the rest. Of those two checkpoints it keeps the
+    one with the higher accuracy on ``(ids_check, labels_check)``, a part of the validation split.
+    """
+    import keras
+
+    from .course import setup
+
+    if isinstance(epochs, bool) or not isinstance(epochs, int) or epochs < 2:
+        raise ValueError(f"`epochs` must be an int of at least 2 (two checkpoints), got {epochs!r}.")
+    setup(seed, verbose=False, plots=False)
+    net = build_encoder(vocab_size, config)
+    if weights is not None:
+        set_encoder_weights(net, weights)
+    model = build_classifier(net)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="binary_crossentropy")
+    best, best_weights = -1.0, None
+    for stage in (epochs // 2, epochs - epochs // 2):
+        model.fit(ids, labels, epochs=stage, batch_size=batch_size, shuffle=True, verbose=0)
+        accuracy = float(np.mean((predict_proba(model, ids_check) > 0.5) == labels_check))
+        if accuracy > best:
+            best, best_weights = accuracy, model.get_weights()
+    model.set_weights(best_weights)
+    return model, best
+
+
+def save_finetuned(path: str | Path, runs: Mapping[str, Mapping[str, np.ndarray]], record: Mapping[str, Any]) -> Path:
+    """Write several classifiers' weights and a JSON record to one byte-reproducible zip.
+
+    ``runs`` maps a run name (e.g. ``"pretrained_1.00"``) to its weights by Keras path; members are
+    ``record.json`` and ``RUN/NAME.npy`` (float32, sorted, fixed timestamps).
+    """
+    if not runs:
+        raise ValueError("`runs` is empty.")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        meta = {"format": _FORMAT, "record": dict(record), "runs": {r: sorted(w) for r, w in sorted(runs.items())}}
+        _zip_write(archive, "record.json", json.dumps(meta, sort_keys=True, indent=1).encode("utf-8"))
+        for run in sorted(runs):
+            for name in sorted(runs[run]):
+                blob = io.BytesIO()
+                np.save(blob, np.ascontiguousarray(runs[run][name], dtype=np.float32), allow_pickle=False)
+                _zip_write(archive, f"{run}/{name}.npy", blob.getvalue())
+    out = Path(path)
+    out.write_bytes(buffer.getvalue())
+    return out
+
+
+def load_finetuned(path: str | Path | None = None) -> tuple[dict[str, Any], dict[str, dict[str, np.ndarray]]]:
+    """Read the fine-tuned classifiers: ``(record, {run: weights})``. Never unpickles.
+
+    Without ``path``: the committed :data:`FINETUNE_FILE`, after checking its SHA-256 against
+    the manifest (see ``datasets/datasheets/reviews_zh_finetuned.md``).
+    """
+    from .data import verified_path
+
+    source = Path(path) if path is not None else verified_path(FINETUNE_FILE)
+    try:
+        with zipfile.ZipFile(source) as archive:
+            meta = json.loads(archive.read("record.json"))
+            if meta.get("format") != _FORMAT:
+                raise ValueError(f"{source.name} is not a format-{_FORMAT} fine-tuning file.")
+            runs = {
+                run: {
+                    name: np.load(io.BytesIO(archive.read(f"{run}/{name}.npy")), allow_pickle=False) for name in names
+                }
+                for run, names in meta["runs"].items()
+            }
+    except (zipfile.BadZipFile, KeyError, json.JSONDecodeError) as error:
+        raise ValueError(f"{source.name} is not a readable fine-tuning file: {error}") from error
+    return meta["record"], runs
+
+
+def run_finetuning(
+    fractions: Sequence[float], *, seed: int = 42, log: Any = None
+) -> tuple[dict[str, Any], dict[str, dict[str, np.ndarray]]]:
+    """Fine-tune the committed encoder and the same network from scratch at ``fractions`` of the labels.
+
+    Exactly the notebook's procedure (:func:`label_subsets` over all four fractions of
+    :data:`FINETUNE_PLAN` with ``seed``, :func:`fine_tune` with the plan's epochs and batch size);
+    returns a record (validation and test accuracy, seconds, machine) and the weights by run.
+    """
+    import os
+
+    import tensorflow as tf
+
+    config, vocab, weights = load_pretrained()
+    split = reviews_split(42)
+    subsets = label_subsets(split.train_labels, list(FINETUNE_PLAN), seed)
+    ids_train = encode(split.train_texts, vocab, config.seq_len)
+    ids_val = encode(split.val_texts, vocab, config.seq_len)
+    ids_test = encode(split.test_texts, vocab, config.seq_len)
+    check = (ids_val[:CHECKPOINT_REVIEWS], split.val_labels[:CHECKPOINT_REVIEWS])
+    runs: dict[str, dict[str, np.ndarray]] = {}
+    results: dict[str, dict[str, float]] = {}
+    for start in ("pretrained", "scratch"):
+        for fraction in fractions:
+            if fraction not in FINETUNE_PLAN:
+                raise ValueError(f"every fraction must be one of {list(FINETUNE_PLAN)}, got {fraction!r}.")
+            epochs, batch_size = FINETUNE_PLAN[fraction]
+            index = subsets[fraction]
+            t0 = time.perf_counter()
+            model, val_acc = fine_tune(
+                config, len(vocab), ids_train[index], split.train_labels[index], *check,
+                epochs=epochs, batch_size=batch_size, seed=seed, weights=weights if start == "pretrained" else None,
+            )  # fmt: skip
+            test_acc = float(np.mean((predict_proba(model, ids_test) > 0.5) == split.test_labels))
+            run = f"{start}_{fraction:.2f}"
+            runs[run] = encoder_weights(model)
+            results[run] = {
+                "labels": int(len(index)), "epochs": epochs, "batch_size": batch_size,
+                "checkpoint_accuracy": val_acc, "test_accuracy": test_acc,
+                "seconds": round(time.perf_counter() - t0, 1),
+            }  # fmt: skip
+            if log is not None:
+                print(f"{run}: {results[run]}", file=log, flush=True)
+    record = {
+        "seed": seed,
+        "results": results,
+        "machine": f"{_cpu_model()}, {os.cpu_count()} logical cores",
+        "software": f"TensorFlow {tf.__version__}, Python {platform.python_version()}",
+    }
+    return record, runs
+
+
 def _cpu_model() -> str:
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -603,11 +791,23 @@ def _main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=PretrainConfig.epochs)
     parser.add_argument("--limit", type=int, default=0, help="use only the first N training texts (0: all)")
     parser.add_argument("--tiny", action="store_true", help="a tiny model (for tests)")
+    parser.add_argument(
+        "--finetune",
+        type=float,
+        nargs="+",
+        metavar="FRACTION",
+        help=f"instead of pre-training: fine-tune at these label fractions (e.g. 0.2 1.0), write {FINETUNE_FILE}",
+    )
     args = parser.parse_args(argv)
     import os
 
     import tensorflow as tf
 
+    if args.finetune:
+        record, runs = run_finetuning(args.finetune, log=sys.stdout)
+        save_finetuned(args.out, runs, record)
+        print(f"wrote {args.out} ({args.out.stat().st_size:,} bytes) on {record['machine']}; {record['software']}")
+        return 0
     sizes = (
         {"seq_len": 16, "d_model": 8, "num_heads": 2, "d_ff": 16, "num_layers": 1, "max_vocab": 50} if args.tiny else {}
     )

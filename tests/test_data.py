@@ -29,6 +29,7 @@ LOADERS = {
     "movielens_ratings.csv.gz": data.load_movielens,
     "reviews_zh.csv.gz": data.load_reviews_zh,
     "reviews_zh_mlm_encoder.zip": pretrain.load_pretrained,
+    "reviews_zh_finetuned.zip": pretrain.load_finetuned,
 }
 NOT_DATA = {"build.py", "README.md", "manifest.json", "datasheets"}
 

@@ -229,3 +229,78 @@ def test_a_changed_weights_file_is_refused(tmp_path, monkeypatch):
     monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
     with pytest.raises(DatasetIntegrityError, match="checksum"):
         pretrain.load_pretrained()
+
+
+# ---------------------------------------------------------------------------------------------
+# fine-tuning
+
+
+@given(seed=st.integers(0, 2**32 - 1), n_pos=st.integers(5, 200), n_neg=st.integers(5, 200))
+@settings(max_examples=30, deadline=None)
+def test_label_subsets_are_stratified_nested_in_size_and_reproducible(seed, n_pos, n_neg):
+    labels = np.array([1] * n_pos + [0] * n_neg)
+    fractions = [0.1, 0.5, 1.0]
+    subsets = pretrain.label_subsets(labels, fractions, seed)
+    assert subsets.keys() == set(fractions)
+    for fraction, index in subsets.items():
+        assert np.all(np.diff(index) > 0)  # sorted, no repeats
+        assert np.sum(labels[index] == 1) == round(fraction * n_pos)
+        assert np.sum(labels[index] == 0) == round(fraction * n_neg)
+    assert len(subsets[1.0]) == len(labels)
+    again = pretrain.label_subsets(labels, fractions, seed)
+    assert all(np.array_equal(subsets[f], again[f]) for f in fractions)
+
+
+def test_label_subsets_validate_their_inputs():
+    with pytest.raises(ValueError, match="labels"):
+        pretrain.label_subsets(np.array([0, 2, 1]), [0.5], 0)
+    with pytest.raises(ValueError, match="fraction"):
+        pretrain.label_subsets(np.array([0, 1, 1]), [1.5], 0)
+
+
+def test_fine_tune_is_reproducible_and_keeps_the_better_checkpoint():
+    vocab = pretrain.build_vocabulary(TEXTS, TINY.max_vocab, 1)
+    ids = pretrain.encode(TEXTS, vocab, TINY.seq_len)
+    labels = np.array([1, 0, 1, 0, 1, 0] * 6)
+    start = pretrain.encoder_weights(pretrain.build_encoder(len(vocab), TINY))
+    runs = [
+        pretrain.fine_tune(
+            TINY, len(vocab), ids, labels, ids[:12], labels[:12], epochs=2, batch_size=8, seed=3, weights=start
+        )
+        for _ in range(2)
+    ]
+    (model_a, acc_a), (model_b, acc_b) = runs
+    assert acc_a == acc_b and 0 <= acc_a <= 1
+    for a, b in zip(model_a.get_weights(), model_b.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert acc_a == float(np.mean((pretrain.predict_proba(model_a, ids[:12]) > 0.5) == labels[:12]))
+    with pytest.raises(ValueError, match="epochs"):
+        pretrain.fine_tune(TINY, len(vocab), ids, labels, ids, labels, epochs=1, batch_size=8, seed=0)
+
+
+def test_finetuned_file_is_byte_reproducible_and_round_trips(tmp_path):
+    runs = {"scratch_0.20": {"b/x": np.arange(3, dtype=np.float32)}, "pretrained_0.20": {"a": np.ones((2, 2))}}
+    record = {"seed": 42, "results": {"scratch_0.20": {"test_accuracy": 0.5}}}
+    one = pretrain.save_finetuned(tmp_path / "one.zip", runs, record)
+    two = pretrain.save_finetuned(tmp_path / "two.zip", dict(reversed(list(runs.items()))), record)
+    assert one.read_bytes() == two.read_bytes()
+    loaded_record, loaded = pretrain.load_finetuned(one)
+    assert loaded_record == record and loaded.keys() == runs.keys()
+    np.testing.assert_array_equal(loaded["pretrained_0.20"]["a"], np.ones((2, 2), dtype=np.float32))
+    (tmp_path / "bad.zip").write_bytes(b"not a zip")
+    with pytest.raises(ValueError, match="not a readable"):
+        pretrain.load_finetuned(tmp_path / "bad.zip")
+
+
+def test_committed_finetuned_classifiers_load_into_the_classifier():
+    record, runs = pretrain.load_finetuned()  # checks the SHA-256 against the manifest
+    config, vocab, _ = pretrain.load_pretrained()
+    assert set(runs) == {f"{start}_{f:.2f}" for start in ("pretrained", "scratch") for f in (0.2, 1.0)}
+    assert set(record["results"]) == set(runs) and record["seed"] == 42
+    for run, weights in runs.items():
+        classifier = pretrain.build_classifier(pretrain.build_encoder(len(vocab), config))
+        assert sorted(pretrain.set_encoder_weights(classifier, weights)) == sorted(w.path for w in classifier.weights)
+        fraction = float(run.split("_")[1])
+        assert (record["results"][run]["epochs"], record["results"][run]["batch_size"]) == pretrain.FINETUNE_PLAN[
+            fraction
+        ]
