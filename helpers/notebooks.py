@@ -23,7 +23,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["execute", "problems", "kernel_environment", "SOLUTION_TAG"]
+__all__ = [
+    "execute",
+    "problems",
+    "kernel_environment",
+    "blas_environment",
+    "cpu_class",
+    "reference_cpu",
+    "REFERENCE_CPU_KEY",
+    "SOLUTION_TAG",
+]
 
 SOLUTION_TAG = "solution"
 """Cells with this tag hold an exercise's solution; student copies replace them with a stub."""
@@ -33,17 +42,79 @@ _MACHINE_PATH = re.compile(r"(/root/|/home/[^/\s]+/|/Users/[^/\s]+/|/tmp/|/priva
 _EXERCISE_HEADING = re.compile(r"^#{2,4} Exercise (\d+\.\d+)", re.M)
 _CHECK_CALL = re.compile(r"\bch\d\d\.check_\w+\(")
 _NBVAL_MARKERS = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"}
+_CPU_CLASSES = {"x86-64-avx512", "x86-64-avx2", "x86-64", "arm64", "aarch64"}
 _TITLE = re.compile(r"^# (\d\d|Glossary)\b.*[\u4e00-\u9fff]", re.M)
+
+
+REFERENCE_CPU_KEY = "reference_cpu"
+"""Key in a notebook's ``metadata["course"]``: the CPU class whose floats its stored outputs hold.
+
+Set only on notebooks whose outputs differ between CPU classes (TensorFlow picks its matrix
+kernels at run time; see ``docs/making_a_chapter.md``, "Known traps"). Elsewhere nbval compares
+those outputs with assertions only; see ``conftest.py``.
+"""
+
+
+def cpu_class() -> str:
+    """The instruction-set class that decides which float kernels NumPy and TensorFlow run.
+
+    Returns ``"x86-64-avx512"``, ``"x86-64-avx2"`` (AVX2 and FMA, no AVX-512), ``"x86-64"``
+    (older x86), or the machine name (``"arm64"``, ``"aarch64"``) elsewhere. On x86 outside
+    Linux, where ``/proc/cpuinfo`` is missing, the answer is plain ``"x86-64"``.
+    """
+    import platform
+
+    machine = platform.machine().lower()
+    if machine not in ("x86_64", "amd64"):
+        return machine or "unknown"
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "x86-64"
+    flags: set[str] = set()
+    for line in text.splitlines():
+        if line.startswith("flags"):
+            flags = set(line.partition(":")[2].split())
+            break
+    if "avx512f" in flags:
+        return "x86-64-avx512"
+    if {"avx2", "fma"} <= flags:
+        return "x86-64-avx2"
+    return "x86-64"
+
+
+def blas_environment() -> dict[str, str]:
+    """Variables that make NumPy's matrix products the same on every x86 CPU with AVX2.
+
+    OpenBLAS picks its kernels by CPU model: AVX-512 machines get other kernels than AVX2 ones,
+    and sums differ in their last bits. ``OPENBLAS_CORETYPE=Haswell`` makes every x86 CPU with
+    AVX2 run the AVX2 kernels. A value already set is kept; on other CPUs nothing is set.
+    """
+    if cpu_class() in ("x86-64-avx512", "x86-64-avx2") and "OPENBLAS_CORETYPE" not in os.environ:
+        return {"OPENBLAS_CORETYPE": "Haswell"}
+    return {}
+
+
+def reference_cpu(notebook: Any) -> str | None:
+    """The CPU class a notebook's outputs are tied to, or ``None`` when they reproduce on any.
+
+    ``notebook`` is a notebook read by ``nbformat`` (or its JSON as a dict).
+    """
+    course = notebook.get("metadata", {}).get("course", {})
+    value = course.get(REFERENCE_CPU_KEY)
+    return value if isinstance(value, str) else None
 
 
 def kernel_environment() -> dict[str, str]:
     """The environment for a notebook kernel: this process's, made reproducible.
 
-    ``PYTHONHASHSEED=0`` fixes the iteration order of sets of strings, and ``COURSE_SEED`` is
-    removed so that stored outputs always come from the default seed.
+    ``PYTHONHASHSEED=0`` fixes the iteration order of sets of strings, :func:`blas_environment`
+    fixes OpenBLAS's kernels, and ``COURSE_SEED`` is removed so that stored outputs always come
+    from the default seed.
     """
     env = dict(os.environ)
     env["PYTHONHASHSEED"] = "0"
+    env.update(blas_environment())
     env.pop("COURSE_SEED", None)
     return env
 
@@ -119,6 +190,8 @@ def execute(path: str | Path, *, timeout: int = 600) -> float:
         if cell.cell_type == "code":
             cell.outputs = _merge_streams(cell.outputs)
     notebook.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+    if reference_cpu(notebook) is not None:  # outputs tied to a CPU class: now to this one
+        notebook.metadata["course"][REFERENCE_CPU_KEY] = cpu_class()
     nbformat.write(notebook, path)
     return seconds
 
@@ -210,6 +283,9 @@ def problems(path: str | Path) -> list[str]:
                 found.append(f"cell {index}: no student stub can be made of this solution cell: {error}")
     found += [f"student copy would fail: {use}" for use in solution_uses(notebook)]
 
+    made_on = notebook.metadata.get("course", {}).get(REFERENCE_CPU_KEY)
+    if made_on is not None and made_on not in _CPU_CLASSES:
+        found.append(f"metadata.course.{REFERENCE_CPU_KEY} is {made_on!r}; expected one of {sorted(_CPU_CLASSES)}")
     if notebook.metadata.get("kernelspec", {}).get("name") != "python3":
         found.append("kernelspec is not python3")
     if not notebook.cells or notebook.cells[0].cell_type != "markdown" or not _TITLE.search(notebook.cells[0].source):

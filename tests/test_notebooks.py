@@ -6,13 +6,22 @@ import copy
 import json
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers.notebooks import execute, kernel_environment, problems
+from helpers.notebooks import (
+    blas_environment,
+    cpu_class,
+    execute,
+    kernel_environment,
+    problems,
+    reference_cpu,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
@@ -171,6 +180,10 @@ DEFECTS = {
     "solution not stubbable": (_solution_not_stubbable, "cell 3: no student stub can be made"),
     "solution tag on markdown": (_solution_tag_on_markdown, "cell 2: tagged 'solution' but is not a code cell"),
     "kernel": (_kernel_not_python3, "kernelspec is not python3"),
+    "reference CPU": (
+        lambda nb: nb.metadata.setdefault("course", {}).update(reference_cpu="avx512"),
+        "metadata.course.reference_cpu is 'avx512'; expected one of",
+    ),
 }
 
 
@@ -253,6 +266,68 @@ def test_kernel_environment_is_reproducible(monkeypatch):
     assert "COURSE_SEED" not in env
 
 
+def test_kernel_environment_pins_openblas_kernels_on_x86_with_avx2(monkeypatch):
+    import helpers.notebooks as nb
+
+    monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
+    for cpu, expected in [("x86-64-avx512", "Haswell"), ("x86-64-avx2", "Haswell"), ("x86-64", None), ("arm64", None)]:
+        monkeypatch.setattr(nb, "cpu_class", lambda cpu=cpu: cpu)
+        assert blas_environment().get("OPENBLAS_CORETYPE") == expected, cpu
+        assert kernel_environment().get("OPENBLAS_CORETYPE") == expected, cpu
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "SkylakeX")  # a reader's own choice is kept
+    monkeypatch.setattr(nb, "cpu_class", lambda: "x86-64-avx512")
+    assert blas_environment() == {}
+    assert kernel_environment()["OPENBLAS_CORETYPE"] == "SkylakeX"
+
+
+@pytest.mark.parametrize(
+    ("machine", "flags", "expected"),
+    [
+        ("x86_64", "fpu sse2 avx avx2 fma avx512f avx512bw", "x86-64-avx512"),
+        ("x86_64", "fpu sse2 avx avx2 fma", "x86-64-avx2"),
+        ("AMD64", "fpu sse2 avx", "x86-64"),
+        ("arm64", None, "arm64"),
+        ("aarch64", None, "aarch64"),
+    ],
+)
+def test_cpu_class_reads_the_instruction_set(machine, flags, expected, monkeypatch, tmp_path):
+    import platform
+
+    monkeypatch.setattr(platform, "machine", lambda: machine)
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nflags\t\t: {flags}\n\nprocessor\t: 1\n")
+    real_path = Path
+
+    def fake_path(*args):
+        return cpuinfo if args == ("/proc/cpuinfo",) else real_path(*args)
+
+    monkeypatch.setattr("helpers.notebooks.Path", fake_path)
+    assert cpu_class() == expected
+
+
+def test_cpu_class_of_this_machine_is_a_known_class():
+    assert cpu_class() in {"x86-64-avx512", "x86-64-avx2", "x86-64", "arm64", "aarch64"}
+
+
+def test_notebooks_tied_to_a_cpu_class_name_a_known_one():
+    from helpers.notebooks import _CPU_CLASSES
+
+    tied = {}
+    for path in NOTEBOOKS:
+        made_on = reference_cpu(nbformat.read(path, as_version=4))
+        if made_on is not None:
+            tied[path.name] = made_on
+    # The TensorFlow-trained case studies: their stored floats depend on the CPU class (conftest.py).
+    assert set(tied) == {
+        "10_case_review_sentiment.ipynb",
+        "11_case_image_cnn.ipynb",
+        "14_case_diagnosis.ipynb",
+        "17_efficiency_and_scale.ipynb",
+    }, tied
+    assert set(tied.values()) <= _CPU_CLASSES
+    assert len(set(tied.values())) == 1, f"made on different CPU classes: {tied}"
+
+
 def test_execute_rejects_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="existing .ipynb file"):
         execute(tmp_path / "missing.ipynb")
@@ -299,3 +374,33 @@ def test_execute_stores_a_fresh_run(tmp_path, monkeypatch):
     assert done.metadata["kernelspec"]["name"] == "python3"
     assert problems(path) == []
     assert os.environ["COURSE_SEED"] == "7", "execute() must restore this process's environment"
+
+
+def _run_nbval_on(tmp_path: Path, made_on: str) -> subprocess.CompletedProcess[str]:
+    """nbval, with the course's conftest.py, on a one-cell notebook whose stored output is wrong."""
+    import shutil
+
+    shutil.copy(REPO / "conftest.py", tmp_path / "conftest.py")
+    notebook = new_notebook(cells=[new_code_cell("print(1 + 1)", outputs=[_stdout("3\n")], execution_count=1)])
+    notebook.metadata["course"] = {"reference_cpu": made_on}
+    notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    path = tmp_path / "14_case_diagnosis.ipynb"  # a chapter's name: conftest.py looks up its time budget
+    nbformat.write(notebook, path)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    command = [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider"]
+    command += ["-c", os.devnull, "--rootdir", str(tmp_path), str(path)]
+    return subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_outputs_tied_to_another_cpu_class_are_not_compared_and_the_run_says_so(tmp_path):
+    other = "x86-64-avx2" if cpu_class() != "x86-64-avx2" else "x86-64-avx512"
+    run = _run_nbval_on(tmp_path, other)
+    assert run.returncode == 0, run.stdout[-2000:]
+    assert f"14_case_diagnosis.ipynb: outputs made on {other}, this machine is {cpu_class()}" in run.stdout
+
+
+def test_outputs_tied_to_this_cpu_class_are_compared_exactly(tmp_path):
+    run = _run_nbval_on(tmp_path, cpu_class())
+    assert run.returncode == 1, run.stdout[-2000:]
+    assert "Cell outputs differ" in run.stdout
+    assert "not compared on this CPU" not in run.stdout
