@@ -31,7 +31,8 @@ def proxy_installed() -> None:
     missing = [name for name in ("node", "npm") if shutil.which(name) is None]
     if missing:
         message = (
-            f"No {' or '.join(missing)} on PATH: install Node.js >= 20 with npm, then `npm ci --prefix tools/hub`."
+            f"No {' or '.join(missing)} on PATH: install Node.js >= 18 (the tests ran on 20) with npm, "
+            "then `npm ci --prefix tools/hub`."
         )
     elif not PROXY_BIN.exists():
         message = f"JupyterHub's proxy is not installed ({PROXY_BIN}): run `npm ci --prefix tools/hub`."
