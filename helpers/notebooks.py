@@ -7,9 +7,9 @@ From the shell::
     python -m helpers.notebooks check notebooks/*.ipynb        # hygiene only, no execution
 
 ``execute`` runs each notebook top to bottom in a fresh kernel of *this* Python environment,
-exactly as the test suite's nbval run does (same kernel, ``PYTHONHASHSEED=0``, the default
-seed, TensorFlow's C++ log lines not captured), and stores the outputs. ``check`` reports
-what :func:`problems` finds. See ``docs/making_a_chapter.md``.
+exactly as the test suite's nbval run does (same kernel, ``PYTHONHASHSEED=0``, OpenBLAS's
+kernels pinned by :func:`blas_environment`, the default seed, TensorFlow's C++ log lines not
+captured), and stores the outputs. ``check`` reports what :func:`problems` finds. See ``docs/making_a_chapter.md``.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ REFERENCE_CPU_KEY = "reference_cpu"
 """Key in a notebook's ``metadata["course"]``: the CPU class whose floats its stored outputs hold.
 
 Set only on notebooks whose outputs differ between CPU classes (TensorFlow picks its matrix
-kernels at run time; see ``docs/making_a_chapter.md``, "Known traps"). Elsewhere nbval compares
-those outputs with assertions only; see ``conftest.py``.
+kernels at run time; see ``docs/making_a_chapter.md``, "Known traps"). On a CPU of another class
+the test suite runs such a notebook's assertions without comparing its outputs; see ``conftest.py``.
 """
 
 
