@@ -306,7 +306,9 @@ def test_cpu_class_reads_the_instruction_set(machine, flags, expected, monkeypat
 
 
 def test_cpu_class_of_this_machine_is_a_known_class():
-    assert cpu_class() in {"x86-64-avx512", "x86-64-avx2", "x86-64", "arm64", "aarch64"}
+    from helpers.notebooks import _CPU_CLASSES
+
+    assert cpu_class() in _CPU_CLASSES
 
 
 def test_notebooks_tied_to_a_cpu_class_name_a_known_one():
@@ -376,12 +378,12 @@ def test_execute_stores_a_fresh_run(tmp_path, monkeypatch):
     assert os.environ["COURSE_SEED"] == "7", "execute() must restore this process's environment"
 
 
-def _run_nbval_on(tmp_path: Path, made_on: str) -> subprocess.CompletedProcess[str]:
+def _run_nbval_on(tmp_path: Path, made_on: str, source: str = "print(1 + 1)") -> subprocess.CompletedProcess[str]:
     """nbval, with the course's conftest.py, on a one-cell notebook whose stored output is wrong."""
     import shutil
 
     shutil.copy(REPO / "conftest.py", tmp_path / "conftest.py")
-    notebook = new_notebook(cells=[new_code_cell("print(1 + 1)", outputs=[_stdout("3\n")], execution_count=1)])
+    notebook = new_notebook(cells=[new_code_cell(source, outputs=[_stdout("3\n")], execution_count=1)])
     notebook.metadata["course"] = {"reference_cpu": made_on}
     notebook.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     path = tmp_path / "14_case_diagnosis.ipynb"  # a chapter's name: conftest.py looks up its time budget
@@ -397,6 +399,13 @@ def test_outputs_tied_to_another_cpu_class_are_not_compared_and_the_run_says_so(
     run = _run_nbval_on(tmp_path, other)
     assert run.returncode == 0, run.stdout[-2000:]
     assert f"14_case_diagnosis.ipynb: outputs made on {other}, this machine is {cpu_class()}" in run.stdout
+
+
+def test_assertions_of_a_notebook_tied_to_another_cpu_class_still_fail(tmp_path):
+    other = "x86-64-avx2" if cpu_class() != "x86-64-avx2" else "x86-64-avx512"
+    run = _run_nbval_on(tmp_path, other, source="print(1 + 1)\nassert 1 + 1 == 3")
+    assert run.returncode == 1, run.stdout[-2000:]
+    assert "AssertionError" in run.stdout
 
 
 def test_outputs_tied_to_this_cpu_class_are_compared_exactly(tmp_path):
