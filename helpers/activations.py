@@ -86,6 +86,8 @@ def _as_float_array(x: Any, name: str, *, finite: bool = False) -> np.ndarray:
             f"`{name}` must hold numbers, got an array of dtype {arr.dtype} (strings, None or other "
             f"objects?). Convert it first, e.g. np.asarray({name}, dtype=float)."
         )
+    if finite and np.isfinite(arr).all():  # the common case in one pass; otherwise say what is wrong
+        return arr
     nan = np.isnan(arr)
     if nan.any():
         if arr.ndim == 0:

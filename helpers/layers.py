@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from .activations import _as_float_array, log_softmax
+from .activations import _as_float_array
 
 __all__ = [
     "affine_forward",
@@ -468,8 +468,8 @@ def softmax_cross_entropy(logits: ArrayLike, y: ArrayLike) -> tuple[float, np.nd
         L = -\frac{1}{N} \sum_{n=1}^{N} \log \operatorname{softmax}(z_n)_{y_n}, \qquad
         \frac{\partial L}{\partial z} = \frac{1}{N}\bigl(\operatorname{softmax}(z) - \operatorname{onehot}(y)\bigr)
 
-    The log-probabilities come from :func:`helpers.activations.log_softmax` (log-sum-exp, so
-    large logits neither overflow nor give ``log(0)``). The gradient is the one derived in
+    The log-probabilities are computed as :func:`helpers.activations.log_softmax` computes them
+    (log-sum-exp, so large logits neither overflow nor give ``log(0)``; the same bits). The gradient is the one derived in
     notebook 05 (cross-entropy); this is Keras's
     ``SparseCategoricalCrossentropy(from_logits=True)`` with its default mean over the batch.
 
@@ -503,8 +503,11 @@ def softmax_cross_entropy(logits: ArrayLike, y: ArrayLike) -> tuple[float, np.nd
         raise ValueError(f"`logits` has shape {z.shape}; it needs at least one example and one class.")
     labels = _check_labels(y, n, k)
     rows = np.arange(n)
-    log_p = log_softmax(z, axis=1)  # (N, K)
-    loss = -float(np.mean(log_p[rows, labels], dtype=np.float64))
+    # log softmax by log-sum-exp, as helpers.activations.log_softmax computes it (same bits), written
+    # out here so that a batch is not checked twice in a training loop: z is finite (checked above).
+    shifted = z - z.max(axis=1, keepdims=True)  # every entry <= 0: exp cannot overflow
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))  # (N, K)
+    loss = -float(log_p[rows, labels].sum(dtype=np.float64)) / n  # the mean, accumulated in float64
     dlogits = np.exp(log_p)  # softmax(z)
     dlogits[rows, labels] -= 1  # - onehot(y)
     dlogits /= n  # the mean over the batch

@@ -36,6 +36,7 @@ make training several times faster.
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import re
@@ -94,25 +95,9 @@ def _n_layers(params: Any) -> int:
             f"`params` must be a dict such as {{'W1': ..., 'b1': ..., 'W2': ..., 'b2': ...}} (from init_mlp), "
             f"got {type(params).__name__}. For a list of Keras weights, use from_keras_weights(weights)."
         )
-    numbers_seen = set()
-    for key in params:
-        match = _KEY.fullmatch(key) if isinstance(key, str) else None
-        if match is None:
-            raise ValueError(
-                f"`params` has the key {key!r}; expected only 'W1', 'b1', 'W2', 'b2', ... (layers numbered from 1)."
-            )
-        numbers_seen.add(int(match.group(2)))
-    n = len(numbers_seen)
-    if n == 0:
-        raise ValueError("`params` is empty; create it with init_mlp(sizes, rng).")
-    expected = {f"{p}{i}" for i in range(1, n + 1) for p in "Wb"}
-    missing = sorted(expected - set(params), key=lambda s: (int(s[1:]), s[0]))
-    if missing or numbers_seen != set(range(1, n + 1)):
-        missing = missing or sorted(set(params) - expected)
-        raise ValueError(
-            f"`params` must hold W1, b1, ..., W{n}, b{n} (layers numbered 1, 2, ... without gaps); "
-            f"got keys {sorted(params)}, missing or extra: {missing}."
-        )
+    n = len(params) // 2
+    if n == 0 or len(params) % 2 or params.keys() != _expected_keys(n):
+        n = _check_keys(params)  # raises an error that says what is missing or extra
     previous = None
     for i in range(1, n + 1):
         W, b = params[f"W{i}"], params[f"b{i}"]
@@ -132,6 +117,36 @@ def _n_layers(params: Any) -> int:
                 f"{previous} rows. The layers do not chain."
             )
         previous = W.shape[1]
+    return n
+
+
+@functools.lru_cache(maxsize=None)
+def _expected_keys(n: int) -> frozenset[str]:
+    """{'W1', 'b1', ..., 'Wn', 'bn'}."""
+    return frozenset(f"{p}{i}" for i in range(1, n + 1) for p in "Wb")
+
+
+def _check_keys(params: Mapping[str, Any]) -> int:
+    """The slow path of :func:`_n_layers`: check the keys of ``params`` one by one; return L."""
+    numbers_seen = set()
+    for key in params:
+        match = _KEY.fullmatch(key) if isinstance(key, str) else None
+        if match is None:
+            raise ValueError(
+                f"`params` has the key {key!r}; expected only 'W1', 'b1', 'W2', 'b2', ... (layers numbered from 1)."
+            )
+        numbers_seen.add(int(match.group(2)))
+    n = len(numbers_seen)
+    if n == 0:
+        raise ValueError("`params` is empty; create it with init_mlp(sizes, rng).")
+    expected = {f"{p}{i}" for i in range(1, n + 1) for p in "Wb"}
+    missing = sorted(expected - set(params), key=lambda s: (int(s[1:]), s[0]))
+    if missing or numbers_seen != set(range(1, n + 1)):
+        missing = missing or sorted(set(params) - expected)
+        raise ValueError(
+            f"`params` must hold W1, b1, ..., W{n}, b{n} (layers numbered 1, 2, ... without gaps); "
+            f"got keys {sorted(params)}, missing or extra: {missing}."
+        )
     return n
 
 

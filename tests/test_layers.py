@@ -22,6 +22,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from helpers.activations import log_softmax
 from helpers.gradcheck import check_gradient
 from helpers.layers import (
     affine_backward,
@@ -289,6 +290,23 @@ def test_softmax_cross_entropy_properties(n, k, seed):
     shifted, dz_shifted = softmax_cross_entropy(z + rng.normal(size=(n, 1)) * 10, y)  # a constant per row
     assert shifted == pytest.approx(loss, rel=1e-12, abs=1e-12)
     np.testing.assert_allclose(dz_shifted, dz, rtol=1e-9, atol=1e-15)
+
+
+@PROPERTY
+@given(n=sides, k=st.integers(1, 7), seed=seeds, dtype=st.sampled_from([np.float32, np.float64]))
+def test_softmax_cross_entropy_is_log_softmax_bit_for_bit(n, k, seed, dtype):
+    """It writes log-sum-exp out (to check a batch only once); the bits must be log_softmax's."""
+    rng = np.random.default_rng(seed)
+    z = rng.normal(scale=20, size=(n, k)).astype(dtype)
+    y = rng.integers(0, k, size=n)
+    loss, dz = softmax_cross_entropy(z, y)
+    log_p = log_softmax(z, axis=1)
+    assert loss == -float(np.mean(log_p[np.arange(n), y], dtype=np.float64))
+    expected = np.exp(log_p)
+    expected[np.arange(n), y] -= 1
+    expected /= n
+    assert dz.dtype == dtype
+    np.testing.assert_array_equal(dz, expected)
 
 
 # --------------------------------------------------------------------------------------------

@@ -254,12 +254,25 @@ def good():
         (lambda p: {**p, "b1": p["b1"][:2]}, ValueError, r"`params\['b1'\]` must be a float array of shape \(4,\)"),
         (lambda p: {**p, "W1": p["W1"].astype(int)}, ValueError, r"`params\['W1'\]` must be a 2-D float array"),
         (lambda p: {}, ValueError, r"`params` is empty"),
+        (lambda p: {**p, 3: p["W2"]}, ValueError, r"the key 3;"),
+        (lambda p: {**p, "W3": np.ones((2, 2))}, ValueError, r"missing or extra: \['b3'\]"),
+        (lambda p: {"W1": p["W1"], "b1": p["b1"], "W2": p["W2"], "b3": p["b2"]}, ValueError, r"missing or extra"),
     ],
 )
 def test_bad_params_are_named(change, error, match):
     params, X, y = good()
     with pytest.raises(error, match=match):
         mlp_loss_and_grads(change(params), X, y)
+
+
+def test_params_in_any_key_order_give_the_same_result():
+    params, X, y = good()
+    shuffled = {key: params[key] for key in ("b2", "W1", "W2", "b1")}
+    loss, grads = mlp_loss_and_grads(params, X, y)
+    loss_shuffled, grads_shuffled = mlp_loss_and_grads(shuffled, X, y)
+    assert loss_shuffled == loss and list(grads_shuffled) == ["W1", "b1", "W2", "b2"]
+    for key in grads:
+        np.testing.assert_array_equal(grads_shuffled[key], grads[key])
 
 
 def test_bad_inputs_are_named():
