@@ -469,8 +469,8 @@ def softmax_cross_entropy(logits: ArrayLike, y: ArrayLike) -> tuple[float, np.nd
         \frac{\partial L}{\partial z} = \frac{1}{N}\bigl(\operatorname{softmax}(z) - \operatorname{onehot}(y)\bigr)
 
     The log-probabilities are computed as :func:`helpers.activations.log_softmax` computes them
-    (log-sum-exp, so large logits neither overflow nor give ``log(0)``; the same bits). The gradient is the one derived in
-    notebook 05 (cross-entropy); this is Keras's
+    (log-sum-exp, so large logits neither overflow nor give ``log(0)``; the same bits). The
+    gradient is the one derived in notebook 05 (cross-entropy); this is Keras's
     ``SparseCategoricalCrossentropy(from_logits=True)`` with its default mean over the batch.
 
     Parameters

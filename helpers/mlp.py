@@ -28,7 +28,8 @@ speed, float64 for gradient checks); ``X`` is cast to it, as Keras casts inputs 
 dtype. This module imports only NumPy.
 
 Speed: a training step is a handful of matrix products plus cheap element-wise work; in float32
-it runs within ~1.2x of its matrix products alone (``benchmarks/mlp_vs_keras.py``). The products
+it runs within ~1.15x (one BLAS thread) to ~1.4x (two) of its matrix products alone
+(``benchmarks/mlp_vs_keras.py``, 2-core CPU). The products
 of a small MLP are small, and a multi-threaded BLAS waits for its slowest thread at each one: on a
 machine whose cores are busy with other work, ``threadpoolctl.threadpool_limits(1, "blas")`` can
 make training several times faster.
@@ -120,7 +121,7 @@ def _n_layers(params: Any) -> int:
     return n
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _expected_keys(n: int) -> frozenset[str]:
     """{'W1', 'b1', ..., 'Wn', 'bn'}."""
     return frozenset(f"{p}{i}" for i in range(1, n + 1) for p in "Wb")

@@ -355,5 +355,8 @@ def test_benchmark_smoke(keras, repo):
     table = bench.format_table(result)
     assert "ratio NumPy / Keras" in table and "numpy" in table and "keras" in table
     assert result["numpy"]["seconds_per_epoch"] > 0 and result["keras"]["seconds_per_epoch"] > 0
+    for name in ("numpy", "keras"):  # the fastest timed epoch: never slower than the median
+        assert 0 < result[name]["fastest_epoch_seconds"] <= result[name]["seconds_per_epoch"]
+        assert result[name]["fraction_of_peak_fastest_epoch"] >= result[name]["fraction_of_peak"]
     # The same weights, batches and updates: float32 rounding apart, both reach the same loss.
     assert result["numpy"]["final_loss"] == pytest.approx(result["keras"]["final_loss"], abs=1e-4)
