@@ -29,10 +29,10 @@ dtype. This module imports only NumPy.
 
 Speed: a training step is a handful of matrix products plus cheap element-wise work; in float32
 it runs within ~1.15x (one BLAS thread) to ~1.4x (two) of its matrix products alone
-(``benchmarks/mlp_vs_keras.py``, 2-core CPU). The products
-of a small MLP are small, and a multi-threaded BLAS waits for its slowest thread at each one: on a
-machine whose cores are busy with other work, ``threadpoolctl.threadpool_limits(1, "blas")`` can
-make training several times faster.
+(``benchmarks/mlp_vs_keras.py``, 2-core CPU). The products of a small MLP are small, and a
+multi-threaded BLAS waits for its slowest thread at each one: on a machine whose cores are busy
+with other work, ``threadpoolctl.threadpool_limits(1, "blas")`` can make training several times
+faster.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def _n_layers(params: Any) -> int:
     return n
 
 
-@functools.cache
+@functools.lru_cache(maxsize=16)
 def _expected_keys(n: int) -> frozenset[str]:
     """{'W1', 'b1', ..., 'Wn', 'bn'}."""
     return frozenset(f"{p}{i}" for i in range(1, n + 1) for p in "Wb")
@@ -140,7 +140,7 @@ def _check_keys(params: Mapping[str, Any]) -> int:
     n = len(numbers_seen)
     if n == 0:
         raise ValueError("`params` is empty; create it with init_mlp(sizes, rng).")
-    expected = {f"{p}{i}" for i in range(1, n + 1) for p in "Wb"}
+    expected = _expected_keys(n)
     missing = sorted(expected - set(params), key=lambda s: (int(s[1:]), s[0]))
     if missing or numbers_seen != set(range(1, n + 1)):
         missing = missing or sorted(set(params) - expected)
